@@ -1,0 +1,363 @@
+//! URL decisions: where a visit is allowed, warned or blocked, and why.
+//!
+//! Every host of every rule, tool, exception and pilot is compiled into one [`HostIndex`]:
+//! a hash map from canonical host to the entries for it. A URL's host is looked up once per
+//! label suffix (`a.chatgpt.com`, `chatgpt.com`, `com`), so matching costs a handful of
+//! hash lookups whatever the size of the policy, and only whole labels ever match
+//! (`notchatgpt.com` is not `chatgpt.com`). Among the entries found, the one of the highest
+//! layer wins (suspension, then exception or pilot, authorized tool, department rule, city
+//! rule), and within a layer the most specific (longest host, then longest path).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::policy::{Category, GrantKind, Policy, SiteAction};
+
+/// Precedence layers, lowest first. The order of the variants is the precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Layer {
+    /// A tool authorized for others only: blocks when nothing else decides.
+    RestrictedTool,
+    CityRule,
+    DepartmentRule,
+    Tool,
+    Grant,
+}
+
+/// One compiled host entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) layer: Layer,
+    /// Index into the policy's list for that layer.
+    pub(crate) target: u32,
+    /// Canonical path prefix, empty for the whole host.
+    pub(crate) path: Box<str>,
+}
+
+/// Hosts of every rule, compiled for lookup by label suffix.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HostIndex {
+    pub(crate) map: HashMap<Box<str>, Vec<Entry>>,
+}
+
+impl HostIndex {
+    pub(crate) fn build(policy: &Policy) -> HostIndex {
+        let mut index = HostIndex::default();
+        for (i, r) in policy.site_rules.iter().enumerate() {
+            let layer = if r.department.is_some() { Layer::DepartmentRule } else { Layer::CityRule };
+            index.add(&r.hosts, &r.paths, layer, i);
+        }
+        for (i, t) in policy.tools.iter().enumerate() {
+            index.add(&t.hosts, &t.paths, Layer::Tool, i);
+        }
+        for (i, g) in policy.grants.iter().enumerate() {
+            index.add(&g.hosts, &g.paths, Layer::Grant, i);
+        }
+        for entries in index.map.values_mut() {
+            // Longest path first, so the first applicable entry of a layer is the most specific.
+            entries.sort_by(|a, b| b.path.len().cmp(&a.path.len()));
+            entries.shrink_to_fit();
+        }
+        index
+    }
+
+    fn add(&mut self, hosts: &[String], paths: &[String], layer: Layer, target: usize) {
+        let target = u32::try_from(target).expect("fewer than 2^32 rules");
+        for h in hosts {
+            let list = self.map.entry(h.as_str().into()).or_default();
+            if paths.is_empty() {
+                list.push(Entry { layer, target, path: "".into() });
+            }
+            for p in paths {
+                list.push(Entry { layer, target, path: p.as_str().into() });
+            }
+        }
+    }
+}
+
+/// Whether a URL path falls under a rule's path prefix: the prefix itself or below it,
+/// never a longer name (`/chat` covers `/chat/x`, not `/chatter`). ASCII case-insensitive,
+/// so a case variant is no way around a rule.
+pub(crate) fn path_matches(prefix: &str, path: &str) -> bool {
+    if prefix.is_empty() {
+        return true;
+    }
+    let (p, u) = (prefix.as_bytes(), path.as_bytes());
+    u.len() >= p.len() && u[..p.len()].eq_ignore_ascii_case(p) && matches!(u.get(p.len()), None | Some(b'/') | Some(b';'))
+}
+
+/// What a decision is about: the URL and who is visiting it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Visit<'a> {
+    /// The URL as the browser has it (any spelling: it is parsed as a browser would).
+    pub url: &'a str,
+    /// The visitor's department id, if known.
+    pub department: Option<&'a str>,
+    /// The visitor's e-mail, if known.
+    pub user: Option<&'a str>,
+    /// The time of the visit, Unix seconds (exceptions, pilots and suspensions expire).
+    pub now: i64,
+}
+
+/// Which layer of the policy decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A suspension of the user's or department's AI privileges (§VII).
+    Suspension,
+    /// An exception approved by the City Manager (§VIII).
+    Exception,
+    /// A pilot (§IV.7).
+    Pilot,
+    /// An authorized tool (§IV.1).
+    AuthorizedTool,
+    /// An authorized tool the visitor is not authorized for.
+    RestrictedTool,
+    /// The department's overlay.
+    DepartmentRule,
+    /// A city-wide rule.
+    CityRule,
+    /// No rule matched.
+    Default,
+    /// Not a web URL (e.g. `file:`, `chrome:`); nothing to decide.
+    NotWeb,
+}
+
+/// The answer for a visit. Borrowed from the policy, so deciding allocates nothing but the
+/// parsed URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision<'p> {
+    /// What happens.
+    pub action: SiteAction,
+    /// The id of the rule, tool, exception, pilot or suspension that decided.
+    pub rule: Option<&'p str>,
+    /// The category of the site, when a site rule decided or the site is one.
+    pub category: Option<Category>,
+    /// The section of APP 04.05 that applies.
+    pub policy_ref: Option<&'p str>,
+    /// What staff are told.
+    pub message: Option<&'p str>,
+    /// Which layer decided.
+    pub source: Source,
+    /// For authorized tools: the CPRA public-records notice (§VI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<&'p str>,
+    /// For blocks: the authorized tool to use instead, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Alternative<'p>>,
+    /// The canonical host that was decided.
+    pub host: String,
+}
+
+/// An authorized tool offered instead of a blocked site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alternative<'p> {
+    /// Tool id.
+    pub id: &'p str,
+    /// Tool name.
+    pub name: &'p str,
+    /// Where it is.
+    pub url: String,
+}
+
+/// A URL that cannot be decided because it is not a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlError {
+    input: String,
+    reason: String,
+}
+
+impl UrlError {
+    /// Why it is not a URL.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.input.chars().take(200).collect();
+        write!(f, "`{shown}` is not a URL: {}", self.reason)
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+/// Parses a URL as a browser does. A URL typed without a scheme (`chatgpt.com/x`) is read
+/// as `https://`, as the address bar would.
+pub fn parse_url(input: &str) -> Result<url::Url, UrlError> {
+    let err = |e: url::ParseError| UrlError { input: input.to_owned(), reason: e.to_string() };
+    match url::Url::parse(input) {
+        Ok(u) => Ok(u),
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(&format!("https://{}", input.trim())).map_err(err)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// The canonical host of a parsed URL, or `None` for URLs without one.
+pub(crate) fn url_host(url: &url::Url) -> Option<&str> {
+    match url.host()? {
+        url::Host::Domain(d) => Some(d.strip_suffix('.').unwrap_or(d)),
+        _ => url.host_str(),
+    }
+}
+
+/// The best entry found for a host and path, and what else was seen on the way.
+pub(crate) struct Lookup<'i> {
+    pub(crate) best: Option<&'i Entry>,
+    /// Any rule at all matched (a suspension blocks every AI site).
+    pub(crate) any: Option<&'i Entry>,
+}
+
+impl HostIndex {
+    /// Finds the deciding entry for `host` and `path`, for this department and user at `now`.
+    pub(crate) fn lookup<'i>(&'i self, policy: &Policy, host: &str, path: &str, department: Option<&str>, user: Option<&str>, now: i64) -> Lookup<'i> {
+        let mut best: Option<(&Entry, (Layer, usize, usize))> = None;
+        let mut any = None;
+        let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let mut suffix = host;
+        loop {
+            if let Some(entries) = self.map.get(suffix) {
+                for e in entries.iter().filter(|e| path_matches(&e.path, path)) {
+                    any.get_or_insert(e);
+                    let Some(layer) = applicable(policy, e, department, user, now) else { continue };
+                    let key = (layer, suffix.len(), e.path.len());
+                    if best.is_none_or(|(_, k)| key > k) {
+                        best = Some((e, key));
+                    }
+                }
+            }
+            match suffix.find('.') {
+                Some(dot) if !is_ip => suffix = &suffix[dot + 1..],
+                _ => break,
+            }
+        }
+        Lookup { best: best.map(|(e, _)| e), any }
+    }
+}
+
+/// The layer an entry acts in for this visitor, or `None` if it does not apply to them.
+fn applicable(policy: &Policy, e: &Entry, department: Option<&str>, user: Option<&str>, now: i64) -> Option<Layer> {
+    let t = e.target as usize;
+    match e.layer {
+        Layer::CityRule => Some(Layer::CityRule),
+        Layer::DepartmentRule => {
+            let d = policy.site_rules[t].department?;
+            let id = &policy.departments[d].id;
+            department.is_some_and(|x| x.trim().eq_ignore_ascii_case(id)).then_some(Layer::DepartmentRule)
+        }
+        Layer::Tool => {
+            let a = &policy.tools[t].audience;
+            Some(if a.is_empty() || a.includes(department, user) { Layer::Tool } else { Layer::RestrictedTool })
+        }
+        Layer::Grant => {
+            let g = &policy.grants[t];
+            (g.active(now) && g.audience.includes(department, user)).then_some(Layer::Grant)
+        }
+        Layer::RestrictedTool => Some(Layer::RestrictedTool),
+    }
+}
+
+/// Decides a visit against a compiled policy.
+pub(crate) fn decide<'p>(policy: &'p Policy, index: &HostIndex, visit: &Visit<'_>) -> Result<Decision<'p>, UrlError> {
+    let url = parse_url(visit.url)?;
+    let host = match (url.scheme(), url_host(&url)) {
+        ("http" | "https" | "ws" | "wss", Some(h)) => h,
+        _ => return Ok(Decision::plain(SiteAction::Allow, Source::NotWeb, url.host_str().unwrap_or_default())),
+    };
+    let found = index.lookup(policy, host, url.path(), visit.department, visit.user, visit.now);
+    if let Some(s) = found.any.and(policy.suspension_for(visit.department, visit.user, visit.now)) {
+        let mut d = Decision::plain(SiteAction::Block, Source::Suspension, host);
+        d.rule = Some(&s.id);
+        d.policy_ref = Some(&s.policy_ref);
+        d.message = Some(if s.reason.is_empty() { "Your AI privileges are suspended pending review." } else { &s.reason });
+        d.category = found.any.and_then(|e| entry_category(policy, e));
+        return Ok(d);
+    }
+    let Some(e) = found.best else {
+        return Ok(Decision::plain(SiteAction::Allow, Source::Default, host));
+    };
+    let t = e.target as usize;
+    let layer = applicable(policy, e, visit.department, visit.user, visit.now);
+    let mut d = match (e.layer, layer) {
+        (Layer::CityRule | Layer::DepartmentRule, _) => {
+            let r = &policy.site_rules[t];
+            let source = if e.layer == Layer::CityRule { Source::CityRule } else { Source::DepartmentRule };
+            let mut d = Decision::plain(r.action, source, host);
+            d.rule = Some(&r.id);
+            d.category = Some(r.category);
+            d.policy_ref = Some(&r.policy_ref);
+            d.message = Some(&r.message);
+            d
+        }
+        (Layer::Tool, Some(Layer::Tool)) => {
+            let tool = &policy.tools[t];
+            let mut d = Decision::plain(SiteAction::Allow, Source::AuthorizedTool, host);
+            d.rule = Some(&tool.id);
+            d.policy_ref = Some(&tool.policy_ref);
+            d.notice = Some(&tool.public_records_notice);
+            d
+        }
+        (Layer::Tool, _) => {
+            let tool = &policy.tools[t];
+            let mut d = Decision::plain(SiteAction::Block, Source::RestrictedTool, host);
+            d.rule = Some(&tool.id);
+            d.policy_ref = Some(&tool.policy_ref);
+            d.message = Some("This AI tool is authorized only for certain departments or staff. Ask IT for approval (APP 04.05 §IV.2).");
+            d
+        }
+        (Layer::Grant, _) => {
+            let g = &policy.grants[t];
+            let source = match g.kind {
+                GrantKind::Exception => Source::Exception,
+                GrantKind::Pilot => Source::Pilot,
+            };
+            let mut d = Decision::plain(SiteAction::Allow, source, host);
+            d.rule = Some(&g.id);
+            d.policy_ref = Some(&g.policy_ref);
+            d
+        }
+        (Layer::RestrictedTool, _) => unreachable!("no entry is stored in the restricted layer"),
+    };
+    if d.category.is_none() {
+        // The site's own category, if a city rule names it, helps reports even when a
+        // tool or grant decided.
+        d.category = index.lookup(policy, host, url.path(), None, None, visit.now).best.and_then(|e| entry_category(policy, e));
+    }
+    if d.action == SiteAction::Block {
+        d.alternative = alternative(policy, visit.department, visit.user);
+    }
+    Ok(d)
+}
+
+fn entry_category(policy: &Policy, e: &Entry) -> Option<Category> {
+    matches!(e.layer, Layer::CityRule | Layer::DepartmentRule).then(|| policy.site_rules[e.target as usize].category)
+}
+
+/// The first authorized tool this visitor may use, offered on the block page.
+fn alternative<'p>(policy: &'p Policy, department: Option<&str>, user: Option<&str>) -> Option<Alternative<'p>> {
+    let t = policy.tools.iter().find(|t| t.audience.is_empty() || t.audience.includes(department, user))?;
+    let host = t.hosts.first()?;
+    let path = t.paths.first().map(String::as_str).unwrap_or("/");
+    Some(Alternative { id: &t.id, name: &t.name, url: format!("https://{host}{path}") })
+}
+
+impl<'p> Decision<'p> {
+    fn plain(action: SiteAction, source: Source, host: &str) -> Decision<'p> {
+        Decision {
+            action,
+            rule: None,
+            category: None,
+            policy_ref: None,
+            message: None,
+            source,
+            notice: None,
+            alternative: None,
+            host: host.to_owned(),
+        }
+    }
+}

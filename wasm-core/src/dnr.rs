@@ -1,0 +1,188 @@
+//! Compiles the policy, for one visitor, into Chrome `declarativeNetRequest` rules.
+//!
+//! The extension installs these as dynamic rules so the browser itself stops a navigation
+//! before any page script runs. Each rule mirrors one compiled host entry; its priority
+//! encodes the same precedence the engine's own decisions use (layer, then host length,
+//! then path length), so that for every URL the highest-priority matching DNR rule is the
+//! entry [`crate::Engine::decide`] would pick. Block and warn rules redirect main-frame
+//! and sub-frame navigations to the extension's pages with the rule id and the original URL.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::decide::{HostIndex, Layer};
+use crate::policy::{Policy, SiteAction};
+
+/// Where the extension's pages are.
+#[derive(Debug, Clone, Copy)]
+pub struct DnrOptions<'a> {
+    /// Full URL of the block page, e.g. `chrome-extension://<id>/pages/block.html`.
+    pub block_page: &'a str,
+    /// Full URL of the warn page.
+    pub warn_page: &'a str,
+    /// The id of the first rule; rules are numbered from it.
+    pub first_id: u32,
+}
+
+/// The compiled rules and when they need compiling again.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnrRuleset {
+    /// The rules, ready for `chrome.declarativeNetRequest.updateDynamicRules`.
+    pub rules: Vec<DnrRule>,
+    /// The next time (Unix seconds) an exception, pilot or suspension starts or ends, when
+    /// the rules must be compiled again.
+    pub next_change_at: Option<i64>,
+}
+
+/// One declarativeNetRequest rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnrRule {
+    /// Rule id (unique within the ruleset).
+    pub id: u32,
+    /// Higher wins.
+    pub priority: u32,
+    /// What to do.
+    pub action: DnrAction,
+    /// When.
+    pub condition: DnrCondition,
+}
+
+/// A rule's action.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnrAction {
+    /// `redirect` or `allow`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// For redirects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<DnrRedirect>,
+}
+
+/// A redirect target.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnrRedirect {
+    /// The block or warn page with the rule and, through `\0`, the original URL.
+    pub regex_substitution: String,
+}
+
+/// A rule's condition.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnrCondition {
+    /// The hosts (each with its subdomains).
+    pub request_domains: Vec<String>,
+    /// The URL pattern (RE2), matched case-insensitively.
+    pub regex_filter: String,
+    /// Navigations only.
+    pub resource_types: Vec<&'static str>,
+}
+
+/// What one entry becomes for this visitor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome<'p> {
+    Allow,
+    Redirect { page: bool, rule: &'p str, source: &'static str },
+}
+
+pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+    let suspension = policy.suspension_for(department, user, now);
+    // Group hosts that share an outcome, priority and path into one rule.
+    let mut groups: BTreeMap<(u32, &str, Outcome<'p>), Vec<&str>> = BTreeMap::new();
+    for (host, entries) in &index.map {
+        for e in entries {
+            let t = e.target as usize;
+            let (layer, outcome) = if let Some(s) = suspension {
+                (Layer::Grant as u32 + 1, Outcome::Redirect { page: true, rule: &s.id, source: "suspension" })
+            } else {
+                match e.layer {
+                    Layer::CityRule | Layer::DepartmentRule => {
+                        let r = &policy.site_rules[t];
+                        if let Some(d) = r.department {
+                            if !department.is_some_and(|x| x.trim().eq_ignore_ascii_case(&policy.departments[d].id)) {
+                                continue;
+                            }
+                        }
+                        let source = if r.department.is_some() { "department_rule" } else { "city_rule" };
+                        let outcome = match r.action {
+                            SiteAction::Allow => Outcome::Allow,
+                            SiteAction::Block => Outcome::Redirect { page: true, rule: &r.id, source },
+                            SiteAction::Warn => Outcome::Redirect { page: false, rule: &r.id, source },
+                        };
+                        (e.layer as u32, outcome)
+                    }
+                    Layer::Tool => {
+                        let tool = &policy.tools[t];
+                        if tool.audience.is_empty() || tool.audience.includes(department, user) {
+                            (Layer::Tool as u32, Outcome::Allow)
+                        } else {
+                            (Layer::RestrictedTool as u32, Outcome::Redirect { page: true, rule: &tool.id, source: "restricted_tool" })
+                        }
+                    }
+                    Layer::Grant => {
+                        let g = &policy.grants[t];
+                        if !(g.active(now) && g.audience.includes(department, user)) {
+                            continue;
+                        }
+                        (Layer::Grant as u32, Outcome::Allow)
+                    }
+                    Layer::RestrictedTool => continue,
+                }
+            };
+            let priority = (layer + 1) * 1_000_000 + (host.len() as u32).min(999) * 1000 + (e.path.len() as u32).min(999);
+            groups.entry((priority, &e.path, outcome)).or_default().push(host);
+        }
+    }
+    let mut rules = Vec::with_capacity(groups.len());
+    for (id, ((priority, path, outcome), mut hosts)) in (opts.first_id..).zip(groups.into_iter().rev()) {
+        hosts.sort_unstable();
+        let action = match outcome {
+            Outcome::Allow => DnrAction { kind: "allow", redirect: None },
+            Outcome::Redirect { page, rule, source } => DnrAction {
+                kind: "redirect",
+                redirect: Some(DnrRedirect {
+                    regex_substitution: format!(
+                        "{}?rule={}&source={source}#\\0",
+                        if page { opts.block_page } else { opts.warn_page },
+                        rule
+                    ),
+                }),
+            },
+        };
+        rules.push(DnrRule {
+            id,
+            priority,
+            action,
+            condition: DnrCondition {
+                request_domains: hosts.into_iter().map(str::to_owned).collect(),
+                regex_filter: if path.is_empty() {
+                    "^.+$".to_owned()
+                } else {
+                    format!("^[a-z]+://[^/?#]+{}(?:[/;?#].*)?$", escape_re2(path))
+                },
+                resource_types: vec!["main_frame", "sub_frame"],
+            },
+        });
+    }
+    DnrRuleset { rules, next_change_at: next_change(policy, now) }
+}
+
+/// The next start or end of a grant or suspension after `now`.
+fn next_change(policy: &Policy, now: i64) -> Option<i64> {
+    let grants = policy.grants.iter().flat_map(|g| [g.starts_at, Some(g.expires_at)]);
+    let suspensions = policy.suspensions.iter().flat_map(|s| [s.starts_at, s.expires_at]);
+    grants.chain(suspensions).flatten().filter(|&t| t > now).min()
+}
+
+/// Escapes RE2 metacharacters in a literal.
+fn escape_re2(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
