@@ -151,3 +151,24 @@ pub fn redact(text: &str, findings: &[Finding]) -> String {
     out.push_str(&text[at..]);
     out
 }
+
+/// Converts findings' byte offsets into UTF-16 code-unit offsets, as JavaScript strings
+/// index text. One pass over the text, however many findings.
+pub fn utf16_spans(text: &str, findings: &[Finding]) -> Vec<(usize, usize)> {
+    let mut wanted: Vec<usize> = findings.iter().flat_map(|f| [f.start, f.end]).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut map = Vec::with_capacity(wanted.len());
+    let (mut byte, mut unit) = (0usize, 0usize);
+    let mut chars = text.chars();
+    for w in wanted {
+        while byte < w {
+            let Some(c) = chars.next() else { break };
+            byte += c.len_utf8();
+            unit += c.len_utf16();
+        }
+        map.push((w, unit));
+    }
+    let at = |b: usize| map.binary_search_by_key(&b, |&(k, _)| k).map_or(0, |i| map[i].1);
+    findings.iter().map(|f| (at(f.start), at(f.end))).collect()
+}
