@@ -125,14 +125,15 @@ fn rule_for<'p>(rules: &'p [ContentRule], f: &Finding) -> Option<&'p ContentRule
         })
 }
 
-/// The active pilot for this visitor on this host, if any.
+/// The active pilot for this visitor on the page's host, if any. Any pilot counts, even
+/// where an exception for the same host would decide the visit: its data rule still holds.
 pub(crate) fn pilot_for<'p>(policy: &'p Policy, index: &crate::decide::HostIndex, paste: &Paste<'_>) -> Option<&'p Grant> {
     let url = crate::decide::parse_url(paste.url?).ok()?;
     let host = crate::decide::url_host(&url)?;
-    let found = index.lookup(policy, host, url.path(), paste.department, paste.user, paste.now).best?;
-    (found.layer == crate::decide::Layer::Grant)
-        .then(|| &policy.grants[found.target as usize])
-        .filter(|g| g.kind == GrantKind::Pilot)
+    index.find(host, url.path(), |e| {
+        let g = &policy.grants[e.target as usize];
+        (e.layer == crate::decide::Layer::Grant && g.kind == GrantKind::Pilot && g.active(paste.now) && g.audience.includes(paste.department, paste.user)).then_some(g)
+    })
 }
 
 /// Replaces each finding in `text` with its typed placeholder (`[SSN]`). Findings must be in

@@ -8,8 +8,9 @@
 //! layer wins (suspension, then exception or pilot, authorized tool, department rule, city
 //! rule), and within a layer the most specific (longest host, then longest path).
 
-use std::collections::HashMap;
 use std::fmt;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -39,7 +40,7 @@ pub(crate) struct Entry {
 /// Hosts of every rule, compiled for lookup by label suffix.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HostIndex {
-    pub(crate) map: HashMap<Box<str>, Vec<Entry>>,
+    pub(crate) map: FxHashMap<Box<str>, Vec<Entry>>,
 }
 
 impl HostIndex {
@@ -79,13 +80,40 @@ impl HostIndex {
 
 /// Whether a URL path falls under a rule's path prefix: the prefix itself or below it,
 /// never a longer name (`/chat` covers `/chat/x`, not `/chatter`). ASCII case-insensitive,
-/// so a case variant is no way around a rule.
+/// and percent-encoded unreserved characters count as themselves (`/%63hat` is `/chat` to
+/// most servers), so neither spelling is a way around a rule. Prefixes are stored in that
+/// normal form (see `canonical_path`). Allocation-free.
 pub(crate) fn path_matches(prefix: &str, path: &str) -> bool {
-    if prefix.is_empty() {
-        return true;
-    }
     let (p, u) = (prefix.as_bytes(), path.as_bytes());
-    u.len() >= p.len() && u[..p.len()].eq_ignore_ascii_case(p) && matches!(u.get(p.len()), None | Some(b'/') | Some(b';'))
+    let mut j = 0;
+    for &want in p {
+        match path_unit(u, j) {
+            Some((got, len)) if got.eq_ignore_ascii_case(&want) => j += len,
+            _ => return false,
+        }
+    }
+    match path_unit(u, j) {
+        None => true,
+        Some((b'/' | b';', _)) => true,
+        // An encoded slash is a segment boundary to many servers.
+        Some((b'%', _)) => u.get(j + 1..j + 3).is_some_and(|h| h.eq_ignore_ascii_case(b"2f")),
+        _ => false,
+    }
+}
+
+/// The path unit at `at`: a byte, or a `%XX` escape of an unreserved character decoded.
+/// Returns the byte and how many input bytes it took.
+pub(crate) fn path_unit(path: &[u8], at: usize) -> Option<(u8, usize)> {
+    let b = *path.get(at)?;
+    if b == b'%' {
+        if let Some(hex) = path.get(at + 1..at + 3) {
+            let decoded = std::str::from_utf8(hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(c) = decoded.filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')) {
+                return Some((c, 3));
+            }
+        }
+    }
+    Some((b, 1))
 }
 
 /// What a decision is about: the URL and who is visiting it.
@@ -214,6 +242,24 @@ pub(crate) struct Lookup<'i> {
 }
 
 impl HostIndex {
+    /// The first entry, over the host and its parent domains, whose path matches and for
+    /// which `f` gives a value.
+    pub(crate) fn find<'i, T>(&'i self, host: &str, path: &str, mut f: impl FnMut(&'i Entry) -> Option<T>) -> Option<T> {
+        let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let mut suffix = host;
+        loop {
+            if let Some(entries) = self.map.get(suffix) {
+                if let Some(t) = entries.iter().filter(|e| path_matches(&e.path, path)).find_map(&mut f) {
+                    return Some(t);
+                }
+            }
+            match suffix.find('.') {
+                Some(dot) if !is_ip => suffix = &suffix[dot + 1..],
+                _ => return None,
+            }
+        }
+    }
+
     /// Finds the deciding entry for `host` and `path`, for this department and user at `now`.
     pub(crate) fn lookup<'i>(&'i self, policy: &Policy, host: &str, path: &str, department: Option<&str>, user: Option<&str>, now: i64) -> Lookup<'i> {
         let mut best: Option<(&Entry, (Layer, usize, usize))> = None;

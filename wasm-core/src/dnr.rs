@@ -159,7 +159,7 @@ pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Opt
                 regex_filter: if path.is_empty() {
                     "^.+$".to_owned()
                 } else {
-                    format!("^[a-z]+://[^/?#]+{}(?:[/;?#].*)?$", escape_re2(path))
+                    format!("^[a-z]+://[^/?#]+{}(?:(?:[/;?#]|%2f).*)?$", path_re2(path))
                 },
                 resource_types: vec!["main_frame", "sub_frame"],
             },
@@ -175,14 +175,22 @@ fn next_change(policy: &Policy, now: i64) -> Option<i64> {
     grants.chain(suspensions).flatten().filter(|&t| t > now).min()
 }
 
-/// Escapes RE2 metacharacters in a literal.
-fn escape_re2(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
+/// The RE2 pattern for a canonical path prefix: metacharacters escaped, and each unreserved
+/// character also accepted percent-encoded, as [`crate::decide::path_matches`] does. The
+/// rules are matched case-insensitively, which covers letter case and hex digits.
+fn path_re2(path: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(path.len() * 12);
+    for c in path.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~') {
+            let escape = if c == '.' { "\\" } else { "" };
+            let _ = write!(out, "(?:{escape}{c}|%{:02x})", c as u32);
+        } else {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
         }
-        out.push(c);
     }
     out
 }

@@ -74,7 +74,8 @@ impl PolicyError {
         PolicyError { problems: vec![problem] }
     }
 
-    /// Every problem, in document order.
+    /// Every problem, section by section (site rules, departments, tools, content rules,
+    /// exceptions, pilots, suspensions), each section in document order.
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }

@@ -229,6 +229,9 @@ impl Policy {
                 format!("this engine reads schema_version {SCHEMA_VERSION}, not {}", raw.schema_version),
             );
         }
+        if let Some(t) = &raw.published_at {
+            v.time("published_at", t, false);
+        }
         let mut departments = Vec::new();
         let mut site_rules = Vec::new();
         let mut city_keys = HashMap::new();
@@ -285,6 +288,9 @@ impl Policy {
         let mut grants = Vec::new();
         for (i, e) in raw.exceptions.iter().enumerate() {
             let at = format!("exceptions[{i}]");
+            if let Some(t) = &e.approved_at {
+                v.time(&format!("{at} `{}`.approved_at", e.id), t, false);
+            }
             let g = v.grant(&at, GrantKind::Exception, &e.id, &e.hosts, &e.paths, &e.departments, &e.users, &e.approved_by, e.starts_at.as_deref(), &e.expires_at, &e.policy_ref);
             grants.push(g);
         }
@@ -585,14 +591,19 @@ impl Validator {
                         match d.parse::<Detector>() {
                             Ok(det) => {
                                 if let Some(prev) = seen.insert(det, r.id.clone()) {
-                                    self.problem(ProblemKind::Duplicate, format!("{at} `{}`.detectors[{j}]", r.id), format!("`{d}` is already handled by rule `{prev}` in the same list"));
+                                    let msg = if prev == r.id {
+                                        format!("`{d}` is listed twice")
+                                    } else {
+                                        format!("`{d}` is already handled by rule `{prev}` in the same list")
+                                    };
+                                    self.problem(ProblemKind::Duplicate, format!("{at} `{}`.detectors[{j}]", r.id), msg);
                                 }
                                 ds.push(det);
                             }
                             Err(_) => self.problem(
                                 ProblemKind::Invalid,
                                 format!("{at} `{}`.detectors[{j}]", r.id),
-                                format!("`{d}` is not a detector (see `lifeguard scan --help` or DESIGN.md)"),
+                                format!("`{d}` is not a detector (`lifeguard scan --help` lists them)"),
                             ),
                         }
                     }

@@ -142,7 +142,9 @@ pub(crate) fn canonical_host(input: &str) -> Result<String, String> {
     }
 }
 
-/// Canonicalises a path prefix: percent-encoded as a browser would, no trailing slash.
+/// Canonicalises a path prefix: percent-encoded as a browser would, with escapes of
+/// unreserved characters decoded and ASCII lowercased (matching ignores both), no trailing
+/// slash.
 pub(crate) fn canonical_path(input: &str) -> Result<String, String> {
     let p = input.trim();
     if !p.starts_with('/') {
@@ -156,7 +158,14 @@ pub(crate) fn canonical_path(input: &str) -> Result<String, String> {
     if path.is_empty() {
         return Err(format!("`{p}` matches the whole host: leave `paths` out instead"));
     }
-    Ok(path.to_owned())
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut at = 0;
+    while let Some((b, len)) = crate::decide::path_unit(bytes, at) {
+        out.push(char::from(b.to_ascii_lowercase()));
+        at += len;
+    }
+    Ok(out)
 }
 
 /// Parses an RFC 3339 time, or a date (`2026-12-31`) meaning the start of that day, or with
