@@ -25,7 +25,7 @@ pub mod dnr;
 pub mod policy;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
-mod bindings;
+pub mod bindings;
 
 use std::sync::OnceLock;
 
