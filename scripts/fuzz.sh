@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs each cargo-fuzz target for a while (default 20 s). Fuzzing needs a nightly toolchain;
+# without one this says so and exits 0, as rustup cannot fetch toolchains on offline machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+if ! rustup toolchain list | grep -q '^nightly'; then
+  echo "==> fuzz: no nightly toolchain here, not fuzzing (rustup toolchain install nightly)"
+  exit 0
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz"
+  cargo install cargo-fuzz
+fi
+for target in policy_parse decide_url scan_text; do
+  echo "==> fuzz $target for ${seconds}s"
+  mkdir -p "fuzz/corpus/$target"
+  cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+    -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 | tail -n 4
+done
