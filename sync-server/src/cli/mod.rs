@@ -1,4 +1,6 @@
-//! Command-line arguments and the commands that need no server.
+//! Command-line arguments: the policy commands that need no server (`check`, `scan`,
+//! `policy`), `serve`, and the operator's commands on the server's data folder and database
+//! (`keys show`, `token issue`, `user add`, `reports purge`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -6,6 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use lifeguard_core::{Engine, Paste, Policy, Visit};
+
+use crate::auth::Role;
+use crate::config::{Config, ServerFlags};
 
 /// Lifeguard: enforce the city's AI-use policy (APP 04.05) on managed browsers.
 #[derive(Debug, Parser)]
@@ -26,6 +31,7 @@ enum Command {
     },
     /// Scan text on standard input for sensitive data: prints {"action", "findings": [...]}
     /// with byte offsets as JSON.
+    #[command(after_help = detector_help())]
     Scan {
         #[command(flatten)]
         who: Who,
@@ -39,6 +45,97 @@ enum Command {
     /// Policy documents.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Run the sync server (SQLite in the data folder unless --database-url says otherwise).
+    Serve {
+        #[command(flatten)]
+        flags: ServerFlags,
+    },
+    /// The policy-signing key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Tokens for devices (and, for scripts, console roles).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Console accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Stored report events.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print the policy-signing public key (creating the keys on first use) as JSON: `kid`,
+    /// `public_key` (raw, base64url: the extension's `policyPublicKey`), `public_key_pem`
+    /// (SubjectPublicKeyInfo) and `jwk`.
+    Show {
+        #[command(flatten)]
+        flags: ServerFlags,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a signed token (a device token for the managed configuration's `deviceToken`).
+    Issue {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// device, it_admin, dept_head, auditor or city_manager.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The department (required for device and dept_head).
+        #[arg(long)]
+        department: Option<String>,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// The subject (a device label or an e-mail).
+        #[arg(long)]
+        subject: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create (or with --reset, replace) a console account; prints a generated password
+    /// unless --password-stdin reads one.
+    Add {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// it_admin, dept_head, auditor or city_manager.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The department (required for dept_head).
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Replace the account if it exists.
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportsCommand {
+    /// Delete report events older than the retention (--retention-days) or --before; prints
+    /// {"removed": N}.
+    Purge {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// Delete events before this time (RFC 3339) instead.
+        #[arg(long, value_parser = parse_rfc3339)]
+        before: Option<i64>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +168,15 @@ struct Who {
 
 /// The largest text `scan` reads: far above any paste, small enough to fail clearly.
 const MAX_SCAN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The detector list for `scan --help`: the identifiers policies and reports use.
+fn detector_help() -> String {
+    let mut s = String::from("Detectors (id, severity, placeholder):\n");
+    for d in lifeguard_core::Detector::ALL {
+        s.push_str(&format!("  {:<24}{:<10}{}\n", d.as_str(), format!("{:?}", d.severity()).to_lowercase(), d.placeholder()));
+    }
+    s
+}
 
 fn parse_rfc3339(s: &str) -> Result<i64, String> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -124,7 +230,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "version": policy.version(),
                 "site_rules": policy.site_rules().len(),
                 "authorized_tools": policy.tools().len(),
-                "content_rules": policy.content_rules().len(),
+                "content_rules": policy.content_rules().len() + policy.departments().iter().map(|d| d.content_rules.len()).sum::<usize>(),
                 "departments": policy.departments().len(),
                 "exceptions_and_pilots": policy.grants().len(),
                 "suspensions": policy.suspensions().len(),
@@ -135,6 +241,93 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             out.write_all(lifeguard_core::policy::DEFAULT_POLICY_JSON.as_bytes())?;
             Ok(())
         }
+        Command::Serve { flags } => {
+            let config = Config::load(&flags)?;
+            init_logging();
+            actix_web::rt::System::new().block_on(crate::server::serve(config))
+        }
+        Command::Keys(KeysCommand::Show { flags }) => {
+            let config = Config::load(&flags)?;
+            let keys = crate::keys::Keys::load_or_create(&config.data_dir)?;
+            print_json(&serde_json::json!({
+                "kid": keys.kid(),
+                "public_key": keys.public_key_b64(),
+                "public_key_pem": keys.public_key_pem()?,
+                "jwk": keys.public_jwk(),
+            }))
+        }
+        Command::Token(TokenCommand::Issue { flags, role, department, days, subject }) => {
+            let config = Config::load(&flags)?;
+            if matches!(role, Role::Device | Role::DeptHead) && department.as_deref().unwrap_or("").is_empty() {
+                bail!("a {} token needs --department", role.as_str());
+            }
+            let keys = crate::keys::Keys::load_or_create(&config.data_dir)?;
+            let tokens = crate::auth::Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience);
+            let subject = subject.unwrap_or_else(|| format!("{}:{}", role.as_str(), department.as_deref().unwrap_or("city")));
+            let (token, _) = tokens.issue(role, &subject, department.as_deref(), i64::from(days) * 86400)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { flags, email, role, department, password_stdin, reset }) => {
+            let config = Config::load(&flags)?;
+            if role == Role::Device {
+                bail!("console accounts cannot have the device role; use `lifeguard token issue`");
+            }
+            if role == Role::DeptHead && department.as_deref().unwrap_or("").is_empty() {
+                bail!("a dept_head account needs --department");
+            }
+            let email = email.trim().to_ascii_lowercase();
+            let (password, generated) = if password_stdin {
+                let text = read_stdin()?;
+                let p = text.trim_end_matches(['\r', '\n']).to_owned();
+                if p.chars().count() < 12 {
+                    bail!("the password must have at least 12 characters");
+                }
+                (p, false)
+            } else {
+                (crate::auth::generate_password(), true)
+            };
+            let user = crate::store::User { email: email.clone(), password_hash: crate::auth::hash_password(&password)?, role: role.as_str().into(), department };
+            actix_web::rt::System::new().block_on(async {
+                let store = crate::store::open(&config.database_url).await?;
+                if reset {
+                    store.upsert_user(&user).await?;
+                } else if store.add_user(&user).await? == crate::store::Write::Stale {
+                    bail!("{email} already has an account (use --reset to replace it)");
+                }
+                anyhow::Ok(())
+            })?;
+            if generated {
+                println!("{password}");
+            }
+            Ok(())
+        }
+        Command::Reports(ReportsCommand::Purge { flags, before }) => {
+            let config = Config::load(&flags)?;
+            let before = match (before, config.retention_days) {
+                (Some(t), _) => t,
+                (None, Some(days)) => time::OffsetDateTime::now_utc().unix_timestamp() - i64::from(days) * 86400,
+                (None, None) => bail!("give --retention-days (or retention_days in the configuration file) or --before"),
+            };
+            let removed = actix_web::rt::System::new().block_on(async {
+                let store = crate::store::open(&config.database_url).await?;
+                store.purge_events(before).await
+            })?;
+            print_json(&serde_json::json!({"removed": removed, "before": crate::lifecycle::rfc3339(before)}))
+        }
+    }
+}
+
+/// Logs to standard error: text by default, JSON lines with LIFEGUARD_LOG_FORMAT=json;
+/// levels from RUST_LOG (default `info`).
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("LIFEGUARD_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }
 

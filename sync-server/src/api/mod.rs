@@ -1,0 +1,74 @@
+//! The HTTP interface. [`configure`] registers every route; `lifeguard serve` and the
+//! integration tests both build their app with it, so the tests exercise exactly what runs.
+//!
+//! Handlers are thin: they check who is calling, parse the request, call the domain modules
+//! ([`crate::lifecycle`], [`crate::reports`], [`crate::approvals`]) and shape the answer.
+
+mod admin;
+mod approvals;
+mod ops;
+mod sync;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{ResponseError, web};
+
+use crate::error::{ApiError, json_error, path_error, query_error};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// The largest whole-policy document an admin may PUT (the default policy is about 120 KB;
+/// a county's blocklist can be far larger than a report batch).
+pub const POLICY_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Registers every route with its shared state.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let limit = state.config.body_limit;
+        cfg.app_data(web::Data::new(state))
+            .app_data(web::JsonConfig::default().limit(limit).error_handler(move |e, _| json_error(e, limit)))
+            .app_data(web::PayloadConfig::default().limit(limit))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .service(
+                web::scope("")
+                    .wrap(from_fn(guard))
+                    .configure(ops::routes)
+                    .configure(sync::routes)
+                    .configure(approvals::routes)
+                    .configure(admin::routes)
+                    .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
+            );
+    }
+}
+
+/// Runs around every request: the per-client rate limit, and response counting.
+async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let (Some(state), Some(peer)) = (&state, req.peer_addr()) {
+        if let Err(after) = state.limiter.take(peer.ip(), 1.0) {
+            Metrics::add(&state.metrics.rate_limited, 1);
+            state.metrics.response(429);
+            let res = ApiError::TooManyRequests(after).error_response();
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
+    let res = next.call(req).await?;
+    if let Some(state) = &state {
+        state.metrics.response(res.status().as_u16());
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Parses a time given as RFC 3339 or as a date (`2026-11-27`, meaning its start, UTC).
+pub(crate) fn parse_time(field: &str, s: &str) -> Result<i64, ApiError> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &format)
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+        .map_err(|_| ApiError::BadRequest(format!("`{field}` must be an RFC 3339 time or a date (YYYY-MM-DD)")))
+}

@@ -1,0 +1,31 @@
+//! Operations: liveness, readiness and Prometheus metrics.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz)).route("/metrics", web::get().to(metrics));
+}
+
+/// The process is up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The database answers and a policy is loaded: send traffic here.
+async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if let Err(e) = state.store.ping().await {
+        tracing::warn!(error = format!("{e:#}"), "database not reachable");
+        return Err(ApiError::Unavailable);
+    }
+    let current = state.bundles.get(&*state.store).await.map_err(|_| ApiError::Unavailable)?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": state.store.kind(), "policy_version": current.version})))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let version = state.bundles.get(&*state.store).await.ok().map(|c| c.version);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(version))
+}

@@ -1,0 +1,105 @@
+//! What devices call: the signed policy, its public key, report batches; and console login.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{self, Device, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
+use crate::reports;
+use crate::state::AppState;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/policy", web::get().to(policy))
+        .route("/v1/policy/key", web::get().to(policy_key))
+        .route("/v1/reports", web::post().to(post_reports))
+        .route("/v1/auth/login", web::post().to(login));
+}
+
+/// The current signed bundle; 304 when the device has it already.
+async fn policy(state: web::Data<AppState>, _device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let current = state.bundles.get(&*state.store).await?;
+    let not_modified = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| current.matches(v));
+    if not_modified {
+        Metrics::add(&state.metrics.policy_not_modified, 1);
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current.etag.as_str())).finish());
+    }
+    Metrics::add(&state.metrics.policy_sent, 1);
+    Ok(HttpResponse::Ok()
+        .content_type("application/jose")
+        .insert_header((header::ETAG, current.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Lifeguard-Policy-Version", current.version.to_string()))
+        .body(current.body.clone()))
+}
+
+/// The policy-signing public key: needs no token (it is public, and a device needs it to
+/// check the bundle it is about to fetch).
+async fn policy_key(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(json!({
+        "kid": state.keys.kid(),
+        "alg": "EdDSA",
+        "public_key": state.keys.public_key_b64(),
+        "public_key_pem": state.keys.public_key_pem()?,
+        "jwk": state.keys.public_jwk(),
+    })))
+}
+
+/// Stores a batch of report events, each at most once.
+async fn post_reports(state: web::Data<AppState>, device: Device, batch: web::Json<reports::Batch>) -> ApiResult<HttpResponse> {
+    let batch = batch.into_inner();
+    if batch.events.len() > reports::MAX_BATCH {
+        return Err(ApiError::BadRequest(format!("a batch holds at most {} events", reports::MAX_BATCH)));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let checked = reports::check(batch.events, device.0.claims.department.as_deref(), state.config.incident_min_severity, now);
+    let stored = state.store.insert_events(&checked.events).await?;
+    let fresh: std::collections::HashSet<&str> = stored.iter().map(String::as_str).collect();
+    let mut duplicates: Vec<&str> = checked.events.iter().map(|e| e.id.as_str()).filter(|id| !fresh.contains(id)).collect();
+    duplicates.extend(checked.repeated.iter().map(String::as_str));
+    let m = &state.metrics;
+    Metrics::add(&m.events_accepted, stored.len() as u64);
+    Metrics::add(&m.events_duplicate, duplicates.len() as u64);
+    Metrics::add(&m.events_rejected, checked.rejected.len() as u64);
+    let incidents: Vec<_> = checked.events.iter().filter(|e| e.incident && fresh.contains(e.id.as_str())).cloned().collect();
+    if !incidents.is_empty() {
+        Metrics::add(&m.incidents, incidents.len() as u64);
+        crate::incidents::alert(&state, incidents);
+    }
+    Ok(HttpResponse::Ok().json(json!({"accepted": stored, "duplicates": duplicates, "rejected": checked.rejected})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+/// Exchanges a console account's password for a session token.
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Login>) -> ApiResult<HttpResponse> {
+    if let Some(peer) = req.peer_addr() {
+        state.login_limiter.take(peer.ip(), 1.0).map_err(ApiError::TooManyRequests)?;
+    }
+    let Login { email, password } = body.into_inner();
+    let email = email.trim().to_ascii_lowercase();
+    let user = state.store.user(&email).await?;
+    let hash = user.as_ref().map_or_else(|| auth::dummy_hash().to_owned(), |u| u.password_hash.clone());
+    // Argon2 takes tens of milliseconds: keep it off the async workers.
+    let ok = web::block(move || auth::verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
+    let user = match user {
+        Some(u) if ok => u,
+        _ => return Err(ApiError::Unauthorized("wrong e-mail or password")),
+    };
+    let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+    let seconds = i64::from(state.config.admin_token_hours) * 3600;
+    let (token, claims) = state.tokens.issue(role, &user.email, user.department.as_deref(), seconds)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "token": token,
+        "role": role,
+        "department": user.department,
+        "expires_at": crate::lifecycle::rfc3339(claims.exp),
+    })))
+}

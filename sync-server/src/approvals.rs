@@ -1,0 +1,288 @@
+//! Approval requests (APP 04.05 §IV.2): staff ask, from the block page, to use an AI tool; IT
+//! reviews the request with the AI Evaluation Checklist; approving it adds the tool (or a
+//! time-boxed pilot, §IV.7) to the draft policy, in the same transaction as the decision.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::{self, rfc3339};
+use crate::state::AppState;
+use crate::store::{Approval, AuditEntry, DraftWrite, Write};
+
+/// What staff submit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// The requester's e-mail.
+    pub requester: String,
+    /// The tool's name, if known.
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// The URL that was blocked or that the tool lives at.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The business objective.
+    pub objective: String,
+    /// Why AI is needed for it.
+    pub why_ai: String,
+    /// Alternatives considered.
+    pub alternatives: String,
+    /// The kinds of data the tool would see (public, internal, PII, ...).
+    #[serde(default)]
+    pub data: Option<String>,
+}
+
+/// The AI Evaluation Checklist of §IV.2, filled in by IT.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    /// Types of data processed.
+    pub data_types: Vec<String>,
+    /// Whether Criminal Justice Information is involved.
+    pub cji: bool,
+    /// Whether personally identifiable information is involved.
+    pub pii: bool,
+    /// Whether HIPAA-protected health information is involved.
+    pub hipaa: bool,
+    /// The vendor's security and privacy controls.
+    pub vendor_controls: String,
+    /// Data retention, export and deletion.
+    pub retention_export_deletion: String,
+    /// Explainability of outputs.
+    pub explainability: String,
+    /// Audit trails.
+    pub audit_trails: String,
+    /// Legal and regulatory compliance.
+    pub compliance: String,
+    /// Third-party AI embedded in the product.
+    pub embedded_third_party_ai: String,
+    /// Anything else.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// What an approval adds to the draft.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approve {
+    /// `tool` (an authorized tool) or `pilot` (time-boxed, public data only).
+    pub grant: String,
+    /// The id of the new tool or pilot.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// Its hosts.
+    pub hosts: Vec<String>,
+    /// Path prefixes.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Departments it is for (default: the requester's).
+    #[serde(default)]
+    pub departments: Option<Vec<String>>,
+    /// Staff it is for.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// For a pilot: when it ends.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// For a tool: the CPRA notice (§VI).
+    #[serde(default)]
+    pub public_records_notice: Option<String>,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+const TEXT_LIMIT: usize = 4000;
+
+fn text(field: &str, v: &str, required: bool) -> ApiResult<()> {
+    if required && v.trim().is_empty() {
+        return Err(ApiError::BadRequest(format!("`{field}` is required")));
+    }
+    if v.len() > TEXT_LIMIT {
+        return Err(ApiError::BadRequest(format!("`{field}` is longer than {TEXT_LIMIT} characters")));
+    }
+    Ok(())
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// An approval request as the API shows it.
+pub fn to_json(a: &Approval, full: bool) -> Value {
+    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let request: Value = serde_json::from_str(&a.request).unwrap_or(Value::Null);
+    let mut out = json!({
+        "id": a.id, "status": a.status, "created_at": rfc3339(a.created_at), "department": a.department,
+        "tool": request.get("tool"), "url": request.get("url"),
+        "decided_at": a.reviewed_at.map(rfc3339), "decision": parse(&a.decision),
+    });
+    if full {
+        out["request"] = request;
+        out["review"] = parse(&a.review).unwrap_or(Value::Null);
+        out["reviewed_by"] = json!(a.reviewed_by);
+    }
+    out
+}
+
+/// Files a request from a device.
+pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResult<Approval> {
+    text("requester", &r.requester, true)?;
+    if r.requester.len() > 254 || !r.requester.contains('@') {
+        return Err(ApiError::BadRequest("`requester` must be an e-mail address".into()));
+    }
+    if r.tool.as_deref().unwrap_or("").is_empty() && r.url.as_deref().unwrap_or("").is_empty() {
+        return Err(ApiError::BadRequest("give the `tool` or the `url` you want approved".into()));
+    }
+    text("tool", r.tool.as_deref().unwrap_or(""), false)?;
+    text("url", r.url.as_deref().unwrap_or(""), false)?;
+    text("objective", &r.objective, true)?;
+    text("why_ai", &r.why_ai, true)?;
+    text("alternatives", &r.alternatives, true)?;
+    text("data", r.data.as_deref().unwrap_or(""), false)?;
+    let department = device.claims.department.clone().unwrap_or_default();
+    let a = Approval {
+        id: uuid::Uuid::new_v4().to_string(),
+        created_at: now(),
+        requester: r.requester.clone(),
+        department: department.clone(),
+        request: serde_json::to_string(&r).map_err(ApiError::internal)?,
+        status: "submitted".into(),
+        review: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        decision: None,
+    };
+    let entry = AuditEntry {
+        actor: r.requester.clone(),
+        role: "device".into(),
+        action: "approval.submit".into(),
+        target: a.id.clone(),
+        before: None,
+        after: Some(a.request.clone()),
+    };
+    state.store.insert_approval(&a, &entry).await?;
+    Ok(a)
+}
+
+/// Loads a request; a department head only sees their own department's.
+pub async fn load(state: &AppState, who: &Principal, id: &str) -> ApiResult<Approval> {
+    let a = state.store.approval(id).await?.ok_or_else(|| ApiError::NotFound(format!("no approval request {id}")))?;
+    if who.confined_to().is_some_and(|d| d != a.department) {
+        return Err(ApiError::NotFound(format!("no approval request {id}")));
+    }
+    Ok(a)
+}
+
+fn entry(who: &Principal, action: &str, before: &Approval, after: &Approval) -> AuditEntry {
+    AuditEntry {
+        actor: who.who().to_owned(),
+        role: who.role().as_str().to_owned(),
+        action: action.into(),
+        target: before.id.clone(),
+        before: Some(to_json(before, true).to_string()),
+        after: Some(to_json(after, true).to_string()),
+    }
+}
+
+/// Records IT's checklist review.
+pub async fn review(state: &AppState, who: &Principal, id: &str, checklist: Checklist) -> ApiResult<Approval> {
+    who.require(&[Role::ItAdmin])?;
+    for (f, v) in [
+        ("vendor_controls", &checklist.vendor_controls),
+        ("retention_export_deletion", &checklist.retention_export_deletion),
+        ("explainability", &checklist.explainability),
+        ("audit_trails", &checklist.audit_trails),
+        ("compliance", &checklist.compliance),
+        ("embedded_third_party_ai", &checklist.embedded_third_party_ai),
+    ] {
+        text(f, v, true)?;
+    }
+    text("notes", &checklist.notes, false)?;
+    let before = load(state, who, id).await?;
+    if !matches!(before.status.as_str(), "submitted" | "in_review") {
+        return Err(ApiError::Conflict(format!("the request is already {}", before.status)));
+    }
+    let mut after = before.clone();
+    after.status = "in_review".into();
+    after.review = Some(serde_json::to_string(&checklist).map_err(ApiError::internal)?);
+    after.reviewed_by = Some(who.who().to_owned());
+    after.reviewed_at = Some(now());
+    match state.store.update_approval(&after, &before.status, None, &entry(who, "approval.review", &before, &after)).await? {
+        Write::Done => Ok(after),
+        Write::Stale => Err(ApiError::Conflict("the request changed meanwhile; reload it".into())),
+    }
+}
+
+/// Approves a reviewed request: adds the tool or pilot to the draft.
+pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) -> ApiResult<Approval> {
+    who.require(&[Role::ItAdmin])?;
+    text("note", &a.note, false)?;
+    for _ in 0..8 {
+        let before = load(state, who, id).await?;
+        if before.status != "in_review" {
+            return Err(ApiError::Conflict(match before.status.as_str() {
+                "submitted" => "review the request with the AI Evaluation Checklist first".to_owned(),
+                s => format!("the request is already {s}"),
+            }));
+        }
+        let departments = a.departments.clone().unwrap_or_else(|| vec![before.department.clone()]);
+        let (section, item) = match a.grant.as_str() {
+            "tool" => (
+                "authorized_tools",
+                json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
+                       "public_records_notice": a.public_records_notice.clone().unwrap_or_default(), "policy_ref": "APP 04.05 §IV.1"}),
+            ),
+            "pilot" => (
+                "pilots",
+                json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
+                       "approved_by": who.who(),
+                       "expires_at": a.expires_at.clone().ok_or_else(|| ApiError::BadRequest("a pilot needs `expires_at` (§IV.7)".into()))?,
+                       "policy_ref": "APP 04.05 §IV.7"}),
+            ),
+            other => return Err(ApiError::BadRequest(format!("`grant` must be `tool` or `pilot`, not `{other}`"))),
+        };
+        let (mut doc, revision) = lifecycle::draft(state).await?;
+        let list = doc
+            .as_object_mut()
+            .and_then(|o| o.entry(section).or_insert_with(|| json!([])).as_array_mut())
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("draft section {section} is not a list")))?;
+        if list.iter().any(|v| v.get("id").and_then(Value::as_str) == Some(a.id.as_str())) {
+            return Err(ApiError::Conflict(format!("the draft already has {section} `{}`", a.id)));
+        }
+        list.push(item.clone());
+        lifecycle::validate(&doc)?;
+        let mut after = before.clone();
+        after.status = "approved".into();
+        after.reviewed_at = Some(now());
+        after.decision = Some(json!({"by": who.who(), "note": a.note, "added": {"section": section, "id": a.id}}).to_string());
+        let text = doc.to_string();
+        let draft = DraftWrite { document: &text, expected_revision: revision };
+        match state.store.update_approval(&after, "in_review", Some(draft), &entry(who, "approval.approve", &before, &after)).await? {
+            Write::Done => return Ok(after),
+            Write::Stale => continue,
+        }
+    }
+    Err(ApiError::Conflict("the draft is being changed by others; try again".into()))
+}
+
+/// Denies a request.
+pub async fn deny(state: &AppState, who: &Principal, id: &str, note: String) -> ApiResult<Approval> {
+    who.require(&[Role::ItAdmin])?;
+    text("note", &note, true)?;
+    let before = load(state, who, id).await?;
+    if !matches!(before.status.as_str(), "submitted" | "in_review") {
+        return Err(ApiError::Conflict(format!("the request is already {}", before.status)));
+    }
+    let mut after = before.clone();
+    after.status = "denied".into();
+    after.reviewed_at = Some(now());
+    after.decision = Some(json!({"by": who.who(), "note": note}).to_string());
+    match state.store.update_approval(&after, &before.status, None, &entry(who, "approval.deny", &before, &after)).await? {
+        Write::Done => Ok(after),
+        Write::Stale => Err(ApiError::Conflict("the request changed meanwhile; reload it".into())),
+    }
+}

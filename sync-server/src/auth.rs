@@ -1,0 +1,263 @@
+//! Who is calling: JWTs (HS256) for devices and console users, roles, and the extractors that
+//! handlers use to demand them.
+//!
+//! A token is accepted only if its signature, issuer, audience and expiry all check out; any
+//! failure is the same 401, so a client learns nothing about which check failed. A valid token
+//! whose role may not use a route is a 403.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What a token holder may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A managed browser: fetches policy, sends reports, submits approval requests.
+    Device,
+    /// IT (the AI Policy Authority): edits and publishes policy, reviews requests.
+    ItAdmin,
+    /// A department head: reads their own department's records.
+    DeptHead,
+    /// Reads everything, changes nothing.
+    Auditor,
+    /// Reads everything; approves exceptions (§VIII) and may publish them.
+    CityManager,
+}
+
+impl Role {
+    /// Every console role, in a fixed order (for tables and tests).
+    pub const ADMINS: [Role; 4] = [Role::ItAdmin, Role::DeptHead, Role::Auditor, Role::CityManager];
+
+    /// The name used in tokens and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Device => "device",
+            Role::ItAdmin => "it_admin",
+            Role::DeptHead => "dept_head",
+            Role::Auditor => "auditor",
+            Role::CityManager => "city_manager",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "device" => Ok(Role::Device),
+            "it_admin" => Ok(Role::ItAdmin),
+            "dept_head" => Ok(Role::DeptHead),
+            "auditor" => Ok(Role::Auditor),
+            "city_manager" => Ok(Role::CityManager),
+            other => Err(format!("unknown role `{other}` (device, it_admin, dept_head, auditor, city_manager)")),
+        }
+    }
+}
+
+/// The claims of a Lifeguard token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Subject: the user's e-mail, or a device label.
+    pub sub: String,
+    /// Expiry (Unix seconds).
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// Token id.
+    pub jti: String,
+    /// Role.
+    pub role: Role,
+    /// Department (devices and department heads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+}
+
+/// Issues and verifies tokens.
+#[derive(Clone)]
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+}
+
+impl Tokens {
+    /// Tokens signed with `secret` for this issuer and audience.
+    pub fn new(secret: &[u8], issuer: &str, audience: &str) -> Tokens {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Clocks of the devices do not matter (the server checks its own tokens), so only a
+        // small leeway for the server's own clock steps.
+        validation.leeway = 30;
+        Tokens {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
+    }
+
+    /// Issues a token valid for `seconds`.
+    pub fn issue(&self, role: Role, sub: &str, department: Option<&str>, seconds: i64) -> anyhow::Result<(String, Claims)> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: sub.to_owned(),
+            exp: now + seconds,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            role,
+            department: department.map(str::to_owned),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, claims))
+    }
+
+    /// Verifies a token; every failure is the same error.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
+    }
+}
+
+/// A verified caller, any role.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The verified claims.
+    pub claims: Claims,
+}
+
+impl Principal {
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        self.claims.role
+    }
+
+    /// The caller's name for the audit log.
+    pub fn who(&self) -> &str {
+        &self.claims.sub
+    }
+
+    /// Fails with 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.claims.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("the {} role may not do this", self.claims.role.as_str())))
+        }
+    }
+
+    /// The department a caller is confined to: a department head's own; `None` for roles
+    /// that see every department.
+    pub fn confined_to(&self) -> Option<&str> {
+        match self.claims.role {
+            Role::DeptHead | Role::Device => Some(self.claims.department.as_deref().unwrap_or("")),
+            _ => None,
+        }
+    }
+}
+
+fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+    let value = header.to_str().map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+    let claims = state.tokens.verify(token.trim())?;
+    Ok(Principal { claims })
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Ready<Result<Principal, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(principal(req))
+    }
+}
+
+/// A caller holding a device token.
+#[derive(Debug, Clone)]
+pub struct Device(pub Principal);
+
+impl FromRequest for Device {
+    type Error = ApiError;
+    type Future = Ready<Result<Device, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(principal(req).and_then(|p| {
+            p.require(&[Role::Device])?;
+            Ok(Device(p))
+        }))
+    }
+}
+
+/// A caller holding a console (admin) token, any console role.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Ready<Result<Admin, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(principal(req).and_then(|p| {
+            p.require(&Role::ADMINS)?;
+            Ok(Admin(p))
+        }))
+    }
+}
+
+impl std::ops::Deref for Admin {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+/// Hashes a console password with Argon2id (default parameters, random salt).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the user does not exist, so a wrong e-mail takes as long as
+/// a wrong password and does not reveal which accounts exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("lifeguard-dummy-password").unwrap_or_default())
+}
+
+/// A random password for a new console account: 24 base64url characters (144 bits).
+pub fn generate_password() -> String {
+    use base64::Engine as _;
+    use rand::RngCore;
+    let mut bytes = [0u8; 18];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,160 @@
+//! Server configuration: command-line flags and environment variables (through clap) over a
+//! TOML file over built-in defaults.
+//!
+//! The raw layers ([`ServerFlags`], [`FileConfig`]) are parsed first and then resolved into a
+//! [`Config`], the only type the rest of the server sees, so a value's origin never matters
+//! past this module.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use lifeguard_core::Severity;
+use serde::Deserialize;
+
+/// Flags shared by `serve` and the commands that touch the server's data folder or database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServerFlags {
+    /// TOML configuration file (flags and environment variables override it).
+    #[arg(long, env = "LIFEGUARD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the keys and the SQLite database [default: ./lifeguard-data].
+    #[arg(long, env = "LIFEGUARD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://FILE or postgres://... [default: SQLite in the data folder].
+    #[arg(long, env = "LIFEGUARD_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "LIFEGUARD_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Delete report events older than this many days (none: keep them).
+    #[arg(long, env = "LIFEGUARD_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<u32>,
+}
+
+/// The configuration file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    retention_days: Option<u32>,
+    /// Largest request body in bytes.
+    body_limit: Option<usize>,
+    /// How often a replica re-reads the current policy version from the database.
+    policy_recheck_ms: Option<u64>,
+    /// How long an admin session token lasts.
+    admin_token_hours: Option<u32>,
+    /// Token issuer and audience; change them to keep tokens of two deployments apart.
+    token_issuer: Option<String>,
+    token_audience: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    workers: Option<usize>,
+    /// Requests per minute per client address (0, the default: no limit; devices behind one
+    /// NAT share an address, so set it with care).
+    rate_limit_per_minute: Option<u32>,
+    /// Login attempts per minute per client address.
+    login_per_minute: Option<u32>,
+    #[serde(default)]
+    incidents: IncidentFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncidentFile {
+    min_severity: Option<Severity>,
+    #[serde(default)]
+    webhooks: Vec<Webhook>,
+}
+
+/// An alert webhook: incidents are POSTed to `url`, signed with `secret`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Where to send (http only; put a TLS proxy in front for https).
+    pub url: String,
+    /// Shared secret for the `X-Lifeguard-Signature` HMAC-SHA256.
+    pub secret: String,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Keys and the SQLite file live here.
+    pub data_dir: PathBuf,
+    /// The database.
+    pub database_url: String,
+    /// Report retention.
+    pub retention_days: Option<u32>,
+    /// Largest request body.
+    pub body_limit: usize,
+    /// How often (ms) to re-read the published version, for replicas sharing a database.
+    pub policy_recheck_ms: u64,
+    /// Admin session lifetime.
+    pub admin_token_hours: u32,
+    /// JWT `iss`.
+    pub token_issuer: String,
+    /// JWT `aud`.
+    pub token_audience: String,
+    /// HTTP workers.
+    pub workers: Option<usize>,
+    /// Requests per minute per client address; 0 disables.
+    pub rate_limit_per_minute: u32,
+    /// Login attempts per minute per client address; 0 disables.
+    pub login_per_minute: u32,
+    /// Events with a finding at or above this severity that were blocked, or pasted after a
+    /// warning, are incidents (§IV.4).
+    pub incident_min_severity: Severity,
+    /// Where incidents are sent.
+    pub webhooks: Vec<Webhook>,
+}
+
+impl Config {
+    /// Resolves flags over the file (if any) over defaults.
+    pub fn load(flags: &ServerFlags) -> anyhow::Result<Config> {
+        let file = match &flags.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        Ok(Config::resolve(flags, file))
+    }
+
+    fn resolve(flags: &ServerFlags, file: FileConfig) -> Config {
+        let data_dir = flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./lifeguard-data"));
+        let database_url = flags
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("lifeguard.sqlite3").display()));
+        Config {
+            listen: flags.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url,
+            retention_days: flags.retention_days.or(file.retention_days),
+            body_limit: file.body_limit.unwrap_or(1024 * 1024),
+            policy_recheck_ms: file.policy_recheck_ms.unwrap_or(1000),
+            admin_token_hours: file.admin_token_hours.unwrap_or(12),
+            token_issuer: file.token_issuer.unwrap_or_else(|| "lifeguard".into()),
+            token_audience: file.token_audience.unwrap_or_else(|| "lifeguard".into()),
+            workers: file.workers,
+            rate_limit_per_minute: file.rate_limit_per_minute.unwrap_or(0),
+            login_per_minute: file.login_per_minute.unwrap_or(20),
+            incident_min_severity: file.incidents.min_severity.unwrap_or(Severity::Critical),
+            webhooks: file.incidents.webhooks,
+        }
+    }
+
+    /// A configuration for tests and embedding: defaults, with this data folder and database.
+    pub fn for_data_dir(data_dir: &Path, database_url: Option<String>) -> Config {
+        let flags = ServerFlags { data_dir: Some(data_dir.to_owned()), database_url, ..ServerFlags::default() };
+        Config::resolve(&flags, FileConfig::default())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
+}

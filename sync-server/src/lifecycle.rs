@@ -1,0 +1,300 @@
+//! The policy lifecycle: the draft admins edit, publishing it as an immutable signed version,
+//! rollback, and the difference between two versions.
+//!
+//! Every edit is validated by lifeguard-core as a whole document before it is saved, so the
+//! draft is always publishable. Edits are read-modify-write on the draft's revision: two
+//! admins (or two replicas) editing at once both succeed, one after the other, and neither
+//! edit is lost.
+
+use lifeguard_core::Policy;
+use serde_json::{Map, Value, json};
+
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{AuditEntry, DraftWrite, PolicyVersion, Write};
+
+/// The lists of a policy document whose items have an `id` and can be edited one by one.
+pub const SECTIONS: [&str; 8] =
+    ["site_rules", "authorized_tools", "content_rules", "departments", "exceptions", "pilots", "suspensions", "known_ai_extensions"];
+
+/// The actor recorded for changes the server makes itself (the first version).
+pub const SYSTEM: &str = "lifeguard";
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// RFC 3339 for a Unix time.
+pub fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Validates a document with lifeguard-core: 400 with every problem if it is not valid.
+pub fn validate(doc: &Value) -> ApiResult<Policy> {
+    Policy::from_json(&doc.to_string()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
+}
+
+fn audit(who: &Principal, action: &str, target: &str, before: Option<&Value>, after: Option<&Value>) -> AuditEntry {
+    AuditEntry {
+        actor: who.who().to_owned(),
+        role: who.role().as_str().to_owned(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        before: before.map(Value::to_string),
+        after: after.map(Value::to_string),
+    }
+}
+
+/// Makes sure there is a published version and a draft: on first start, the default city
+/// policy becomes version 1 and the draft.
+pub async fn ensure_initial(state: &AppState) -> anyhow::Result<()> {
+    let default: Value = serde_json::from_str(lifeguard_core::policy::DEFAULT_POLICY_JSON)?;
+    if state.store.latest_version().await?.is_none() {
+        let v = make_version(state, 1, default.clone(), SYSTEM, "the default city policy", None);
+        // Another replica starting at the same moment may win; either way version 1 exists.
+        let _ = state.store.insert_version(&v, None, None).await?;
+    }
+    state.store.init_draft(&default.to_string(), SYSTEM).await?;
+    if let Some(latest) = state.store.latest_version().await? {
+        if let Some(v) = state.store.version(latest).await? {
+            state.bundles.offer(&v);
+        }
+    }
+    Ok(())
+}
+
+fn make_version(state: &AppState, version: i64, mut doc: Value, by: &str, note: &str, rollback_of: Option<i64>) -> PolicyVersion {
+    let at = now();
+    let published_at = rfc3339(at);
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("version".into(), json!(version));
+        obj.insert("published_at".into(), json!(published_at));
+    }
+    let bundle = crate::bundle::sign(&state.keys, version, &published_at, &doc);
+    PolicyVersion { version, document: doc.to_string(), bundle, published_at: at, published_by: by.to_owned(), note: note.to_owned(), rollback_of }
+}
+
+/// The draft document and its revision.
+pub async fn draft(state: &AppState) -> ApiResult<(Value, i64)> {
+    let d = state.store.draft().await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no draft")))?;
+    let doc = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
+    Ok((doc, d.revision))
+}
+
+/// Applies an edit to the draft, validates the result and saves it; retried if someone else
+/// saved in between. The edit returns (target, before, after) for the audit log.
+pub async fn edit_draft<F>(state: &AppState, who: &Principal, action: &str, mut edit: F) -> ApiResult<Value>
+where
+    F: FnMut(&mut Value) -> ApiResult<(String, Option<Value>, Option<Value>)>,
+{
+    for _ in 0..8 {
+        let (mut doc, revision) = draft(state).await?;
+        let (target, before, after) = edit(&mut doc)?;
+        validate(&doc)?;
+        let entry = audit(who, action, &target, before.as_ref(), after.as_ref());
+        let text = doc.to_string();
+        match state.store.save_draft(DraftWrite { document: &text, expected_revision: revision }, who.who(), &entry).await? {
+            Write::Done => return Ok(doc),
+            Write::Stale => continue,
+        }
+    }
+    Err(ApiError::Conflict("the draft is being changed by others; try again".into()))
+}
+
+/// Replaces the whole draft. Only IT edits whole documents, and a whole-document edit may not
+/// change exceptions: those are the City Manager's (§VIII), through their own endpoint.
+pub async fn put_draft(state: &AppState, who: &Principal, new: Value) -> ApiResult<Value> {
+    who.require(&[Role::ItAdmin])?;
+    if !new.is_object() {
+        return Err(ApiError::BadRequest("the policy must be a JSON object".into()));
+    }
+    validate(&new)?;
+    edit_draft(state, who, "draft.put", |doc| {
+        if doc.get("exceptions") != new.get("exceptions") && !(is_empty_list(doc.get("exceptions")) && is_empty_list(new.get("exceptions"))) {
+            return Err(ApiError::Forbidden("only the City Manager may add, change or remove exceptions (APP 04.05 §VIII)".into()));
+        }
+        let before = std::mem::replace(doc, new.clone());
+        Ok(("draft".into(), Some(before), Some(new.clone())))
+    })
+    .await
+}
+
+fn is_empty_list(v: Option<&Value>) -> bool {
+    v.is_none_or(|v| v.as_array().is_some_and(Vec::is_empty) || v.is_null())
+}
+
+/// Who may edit a section: exceptions are the City Manager's, everything else IT's.
+fn section_editors(section: &str) -> &'static [Role] {
+    if section == "exceptions" { &[Role::CityManager] } else { &[Role::ItAdmin] }
+}
+
+fn check_section(section: &str) -> ApiResult<()> {
+    if SECTIONS.contains(&section) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!("no section `{section}` (one of: {})", SECTIONS.join(", "))))
+    }
+}
+
+fn list_mut<'a>(doc: &'a mut Value, section: &str) -> ApiResult<&'a mut Vec<Value>> {
+    let obj = doc.as_object_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("the draft is not an object")))?;
+    let entry = obj.entry(section.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+    if entry.is_null() {
+        *entry = Value::Array(Vec::new());
+    }
+    entry.as_array_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("draft section {section} is not a list")))
+}
+
+/// The items of one section of the draft.
+pub async fn section(state: &AppState, section: &str) -> ApiResult<Value> {
+    check_section(section)?;
+    let (doc, _) = draft(state).await?;
+    Ok(doc.get(section).cloned().unwrap_or_else(|| json!([])))
+}
+
+/// Creates or replaces one item of a section (matched by id).
+pub async fn put_item(state: &AppState, who: &Principal, section: &str, id: &str, item: Value) -> ApiResult<Value> {
+    check_section(section)?;
+    who.require(section_editors(section))?;
+    let Value::Object(mut item) = item else {
+        return Err(ApiError::BadRequest("the item must be a JSON object".into()));
+    };
+    match item.get("id") {
+        None => {
+            item.insert("id".into(), json!(id));
+        }
+        Some(Value::String(s)) if s == id => {}
+        Some(_) => return Err(ApiError::BadRequest(format!("the item's id must be `{id}`, as in the URL"))),
+    }
+    if section == "exceptions" {
+        // The approval is the City Manager's act: record who and when, whatever the body says.
+        item.insert("approved_by".into(), json!(who.who()));
+        item.insert("approved_at".into(), json!(rfc3339(now())));
+    }
+    let item = Value::Object(item);
+    let action = format!("draft.{section}.put");
+    edit_draft(state, who, &action, |doc| {
+        let list = list_mut(doc, section)?;
+        let before = match list.iter_mut().find(|v| v.get("id").and_then(Value::as_str) == Some(id)) {
+            Some(slot) => Some(std::mem::replace(slot, item.clone())),
+            None => {
+                list.push(item.clone());
+                None
+            }
+        };
+        Ok((format!("{section}/{id}"), before, Some(item.clone())))
+    })
+    .await?;
+    Ok(item)
+}
+
+/// Removes one item of a section.
+pub async fn delete_item(state: &AppState, who: &Principal, section: &str, id: &str) -> ApiResult<()> {
+    check_section(section)?;
+    who.require(section_editors(section))?;
+    let action = format!("draft.{section}.delete");
+    edit_draft(state, who, &action, |doc| {
+        let list = list_mut(doc, section)?;
+        let at = list
+            .iter()
+            .position(|v| v.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| ApiError::NotFound(format!("no {section} item `{id}` in the draft")))?;
+        let before = list.remove(at);
+        Ok((format!("{section}/{id}"), Some(before), None))
+    })
+    .await?;
+    Ok(())
+}
+
+/// Publishes the draft as the next version.
+pub async fn publish(state: &AppState, who: &Principal, note: &str) -> ApiResult<PolicyVersion> {
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    let (doc, revision) = draft(state).await?;
+    validate(&doc)?;
+    let v = insert_next(state, who, doc, note, None, None, &format!("draft revision {revision}")).await?;
+    Ok(v)
+}
+
+/// Publishes an earlier version again as a new, higher version, and resets the draft to it.
+pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) -> ApiResult<PolicyVersion> {
+    who.require(&[Role::ItAdmin])?;
+    let old = state.store.version(to).await?.ok_or_else(|| ApiError::NotFound(format!("no version {to}")))?;
+    let mut doc: Value = serde_json::from_str(&old.document).map_err(ApiError::internal)?;
+    if let Some(obj) = doc.as_object_mut() {
+        obj.remove("published_at");
+    }
+    let draft_text = doc.to_string();
+    insert_next(state, who, doc, note, Some(to), Some(&draft_text), &format!("rollback to version {to}")).await
+}
+
+async fn insert_next(
+    state: &AppState,
+    who: &Principal,
+    doc: Value,
+    note: &str,
+    rollback_of: Option<i64>,
+    reset_draft: Option<&str>,
+    source: &str,
+) -> ApiResult<PolicyVersion> {
+    for _ in 0..8 {
+        let previous = state.store.latest_version().await?.unwrap_or(0);
+        let v = make_version(state, previous + 1, doc.clone(), who.who(), note, rollback_of);
+        let entry = audit(
+            who,
+            if rollback_of.is_some() { "policy.rollback" } else { "policy.publish" },
+            &format!("version {}", v.version),
+            Some(&json!({"version": previous})),
+            Some(&json!({"version": v.version, "from": source, "note": note})),
+        );
+        match state.store.insert_version(&v, reset_draft, Some(&entry)).await? {
+            Write::Done => {
+                state.bundles.offer(&v);
+                return Ok(v);
+            }
+            // Another replica published this number first: take the next one.
+            Write::Stale => continue,
+        }
+    }
+    Err(ApiError::Conflict("others are publishing at the same moment; try again".into()))
+}
+
+/// What changed between two documents: per section, the ids added, removed and changed, and
+/// the top-level fields that changed.
+pub fn diff(from: &Value, to: &Value) -> Value {
+    let mut sections = Map::new();
+    for section in SECTIONS {
+        let index = |doc: &Value| -> Vec<(String, Value)> {
+            doc.get(section)
+                .and_then(Value::as_array)
+                .map(|items| items.iter().map(|v| (v.get("id").and_then(Value::as_str).unwrap_or("").to_owned(), v.clone())).collect())
+                .unwrap_or_default()
+        };
+        let (a, b) = (index(from), index(to));
+        let find = |list: &[(String, Value)], id: &str| list.iter().find(|(i, _)| i == id).map(|(_, v)| v.clone());
+        let added: Vec<&str> = b.iter().filter(|(id, _)| find(&a, id).is_none()).map(|(id, _)| id.as_str()).collect();
+        let removed: Vec<&str> = a.iter().filter(|(id, _)| find(&b, id).is_none()).map(|(id, _)| id.as_str()).collect();
+        let changed: Vec<&str> = b.iter().filter(|(id, v)| find(&a, id).is_some_and(|old| &old != v)).map(|(id, _)| id.as_str()).collect();
+        if !(added.is_empty() && removed.is_empty() && changed.is_empty()) {
+            sections.insert(section.into(), json!({"added": added, "removed": removed, "changed": changed}));
+        }
+    }
+    let mut fields = Vec::new();
+    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let mut all = keys(from);
+    all.extend(keys(to));
+    all.sort();
+    all.dedup();
+    for k in all {
+        if SECTIONS.contains(&k.as_str()) || k == "version" || k == "published_at" {
+            continue;
+        }
+        if from.get(&k) != to.get(&k) {
+            fields.push(k);
+        }
+    }
+    json!({"sections": sections, "fields": fields})
+}

@@ -1,0 +1,32 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use crate::auth::Tokens;
+use crate::bundle::BundleCache;
+use crate::config::Config;
+use crate::keys::Keys;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::store::Store;
+
+/// Shared state of a running server (cheap to clone: everything is behind `Arc`s).
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// The signing keys.
+    pub keys: Arc<Keys>,
+    /// Token issuing and checking.
+    pub tokens: Tokens,
+    /// The current signed policy.
+    pub bundles: Arc<BundleCache>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Per-client request budget for every route.
+    pub limiter: Arc<RateLimiter>,
+    /// Per-client budget for login attempts.
+    pub login_limiter: Arc<RateLimiter>,
+}

@@ -1,0 +1,20 @@
+//! The [`Store`](super::Store) on PostgreSQL: what several replicas share in a larger
+//! deployment.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+type Db = sqlx::Postgres;
+
+const KIND: &str = "postgres";
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/postgres/0001_initial.sql"))];
+
+async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
+    let options = PgConnectOptions::from_str(url)?.application_name("lifeguard");
+    Ok(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
+}
+
+include!("sql.rs");
