@@ -241,45 +241,37 @@ pub(crate) struct Lookup<'i> {
     pub(crate) any: Option<&'i Entry>,
 }
 
+/// The host and each parent domain, longest first (`a.b.com`, `b.com`, `com`); an IP
+/// address only as itself. Slices of `host`: no allocation.
+fn suffixes(host: &str) -> impl Iterator<Item = &str> {
+    let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    std::iter::successors(Some(host), move |s| if is_ip { None } else { s.find('.').map(|dot| &s[dot + 1..]) })
+}
+
 impl HostIndex {
-    /// The first entry, over the host and its parent domains, whose path matches and for
-    /// which `f` gives a value.
-    pub(crate) fn find<'i, T>(&'i self, host: &str, path: &str, mut f: impl FnMut(&'i Entry) -> Option<T>) -> Option<T> {
-        let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-        let mut suffix = host;
-        loop {
-            if let Some(entries) = self.map.get(suffix) {
-                if let Some(t) = entries.iter().filter(|e| path_matches(&e.path, path)).find_map(&mut f) {
-                    return Some(t);
-                }
-            }
-            match suffix.find('.') {
-                Some(dot) if !is_ip => suffix = &suffix[dot + 1..],
-                _ => return None,
-            }
-        }
+    /// The entries for the host and its parent domains whose path matches, most specific
+    /// host first.
+    fn matching<'i>(&'i self, host: &'i str, path: &'i str) -> impl Iterator<Item = (&'i str, &'i Entry)> {
+        suffixes(host)
+            .filter_map(|s| self.map.get(s).map(|entries| (s, entries)))
+            .flat_map(move |(s, entries)| entries.iter().filter(move |e| path_matches(&e.path, path)).map(move |e| (s, e)))
+    }
+
+    /// The first matching entry for which `f` gives a value.
+    pub(crate) fn find<'i, T>(&'i self, host: &'i str, path: &'i str, f: impl FnMut(&'i Entry) -> Option<T>) -> Option<T> {
+        self.matching(host, path).map(|(_, e)| e).find_map(f)
     }
 
     /// Finds the deciding entry for `host` and `path`, for this department and user at `now`.
-    pub(crate) fn lookup<'i>(&'i self, policy: &Policy, host: &str, path: &str, department: Option<&str>, user: Option<&str>, now: i64) -> Lookup<'i> {
+    pub(crate) fn lookup<'i>(&'i self, policy: &Policy, host: &'i str, path: &'i str, department: Option<&str>, user: Option<&str>, now: i64) -> Lookup<'i> {
         let mut best: Option<(&Entry, (Layer, usize, usize))> = None;
         let mut any = None;
-        let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-        let mut suffix = host;
-        loop {
-            if let Some(entries) = self.map.get(suffix) {
-                for e in entries.iter().filter(|e| path_matches(&e.path, path)) {
-                    any.get_or_insert(e);
-                    let Some(layer) = applicable(policy, e, department, user, now) else { continue };
-                    let key = (layer, suffix.len(), e.path.len());
-                    if best.is_none_or(|(_, k)| key > k) {
-                        best = Some((e, key));
-                    }
-                }
-            }
-            match suffix.find('.') {
-                Some(dot) if !is_ip => suffix = &suffix[dot + 1..],
-                _ => break,
+        for (suffix, e) in self.matching(host, path) {
+            any.get_or_insert(e);
+            let Some(layer) = applicable(policy, e, department, user, now) else { continue };
+            let key = (layer, suffix.len(), e.path.len());
+            if best.is_none_or(|(_, k)| key > k) {
+                best = Some((e, key));
             }
         }
         Lookup { best: best.map(|(e, _)| e), any }
