@@ -51,11 +51,47 @@ fn spawn_retention(state: &AppState) {
     });
 }
 
+/// The console account made on first start, so a fresh install can be used at once.
+pub const INITIAL_ADMIN: &str = "admin@lifeguard.local";
+/// Where its password is written (in the data folder, mode 0600).
+pub const INITIAL_PASSWORD_FILE: &str = "initial-admin-password";
+
+/// With no console account at all, creates [`INITIAL_ADMIN`] (it_admin) with a random
+/// password written to [`INITIAL_PASSWORD_FILE`]: never printed to a log that others read.
+async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
+    if state.store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let password = crate::auth::generate_password();
+    let path = state.config.data_dir.join(INITIAL_PASSWORD_FILE);
+    let hash = tokio::task::spawn_blocking({
+        let password = password.clone();
+        move || crate::auth::hash_password(&password)
+    })
+    .await??;
+    let user = crate::store::User { email: INITIAL_ADMIN.into(), password_hash: hash, role: "it_admin".into(), department: None };
+    if state.store.add_user(&user).await? == crate::store::Write::Done {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        std::io::Write::write_all(&mut f, format!("{password}\n").as_bytes())?;
+        tracing::warn!(
+            account = INITIAL_ADMIN,
+            password_file = %path.display(),
+            "created the first console account; its password is in the file (change it with `lifeguard user add --reset`)"
+        );
+    }
+    Ok(())
+}
+
 /// Runs `lifeguard serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let workers = config.workers;
     let state = state(config).await?;
+    ensure_console_account(&state).await?;
     spawn_retention(&state);
     tracing::info!(%listen, database = state.store.kind(), data_dir = %state.config.data_dir.display(), "lifeguard serving");
     let app_state = state.clone();
