@@ -98,8 +98,17 @@ impl BundleCache {
         }
         let result = self.refresh(store, cached.as_ref().map(|c| c.version)).await;
         self.checking.store(false, Ordering::Release);
-        result?;
-        self.current.load_full().ok_or_else(|| anyhow::anyhow!("no policy version is published"))
+        match (result, cached) {
+            (Ok(()), _) => self.current.load_full().ok_or_else(|| anyhow::anyhow!("no policy version is published")),
+            // The database is away: keep serving the last bundle (it is signed and still the
+            // newest this replica knows), and try again after the next interval.
+            (Err(e), Some(c)) => {
+                self.checked_at_ms.store(now_ms(), Ordering::Relaxed);
+                tracing::warn!(error = format!("{e:#}"), "cannot re-check the policy version; serving the cached bundle");
+                Ok(c)
+            }
+            (Err(e), None) => Err(e),
+        }
     }
 
     async fn refresh(&self, store: &dyn Store, have: Option<i64>) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
-//! Two `lifeguard serve` replicas on one PostgreSQL act as one service: a publish on one is
-//! served by the other, a report batch retried to both is stored once, and simultaneous
-//! publishes get distinct version numbers.
+//! Replicas on one PostgreSQL: two `lifeguard serve` processes act as one service (a publish
+//! on one is served by the other, a report batch retried to both is stored once, simultaneous
+//! publishes get distinct version numbers), and a replica whose database goes away keeps
+//! serving the signed policy it has while `/readyz` says it is not ready.
 
 mod common;
 
@@ -61,4 +62,52 @@ async fn two_replicas_on_one_postgres_act_as_one() {
     assert_eq!(versions, vec![Some(3), Some(4)]);
     a.stop().await;
     b.stop().await;
+}
+
+#[actix_web::test]
+async fn a_database_outage_keeps_the_policy_served_and_fails_readiness() {
+    use sqlx::Connection;
+    let site = Site::new(Backend::Postgres).await;
+    let server = site.start().await;
+    let device = server.token(Role::Device, Some("police"));
+    let etag = server.get("/v1/policy", Some(&device)).await.header("etag").expect("etag");
+    assert_eq!(server.get("/readyz", None).await.status, 200);
+
+    // Take the database away: end its sessions and rename it so reconnects fail.
+    let pg = site.pg.as_ref().expect("postgres");
+    let name = pg.url.rsplit('/').next().expect("name").to_owned();
+    let admin_url = std::env::var("LIFEGUARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("admin connection");
+    let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+    sqlx::query(&terminate).execute(&mut admin).await.expect("terminate");
+    sqlx::query(&format!("ALTER DATABASE {name} RENAME TO {name}_away")).execute(&mut admin).await.expect("rename");
+
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let res = server.request("GET", "/v1/policy", Some(&device), &[("If-None-Match", &etag)], None).await;
+    assert_eq!(res.status, 304, "{}", res.text());
+    let res = server.get("/v1/policy", Some(&device)).await;
+    assert_eq!(res.status, 200);
+    let ready = server.get("/readyz", None).await;
+    assert_eq!(ready.status, 503);
+    assert_eq!(ready.json()["error"], "not ready", "no database error text reaches the client");
+    // A report cannot be stored: the client is told to retry, and sees no internals.
+    let res = server.send("POST", "/v1/reports", Some(&device), &batch(1)).await;
+    assert_eq!(res.status, 500);
+    assert_eq!(res.json(), json!({"error": "internal error"}));
+
+    sqlx::query(&terminate.replace(&name, &format!("{name}_away"))).execute(&mut admin).await.expect("terminate");
+    sqlx::query(&format!("ALTER DATABASE {name}_away RENAME TO {name}")).execute(&mut admin).await.expect("rename back");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut ready = 0;
+    for _ in 0..50 {
+        ready = server.get("/readyz", None).await.status;
+        if ready == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready, 200, "ready again once the database is back");
+    let res = server.send("POST", "/v1/reports", Some(&device), &batch(1)).await;
+    assert_eq!(res.json()["accepted"].as_array().map(Vec::len), Some(1));
+    server.stop().await;
 }

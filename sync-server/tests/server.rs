@@ -165,7 +165,8 @@ async fn every_route_checks_tokens_and_roles(backend: Backend) {
         for (role, want) in roles.iter().zip(expected) {
             let token = server.token(*role, Some("police"));
             let res = server.request(method, path, Some(&token), &[], body.as_ref().map(|b| b.to_string().into_bytes())).await;
-            let ok = if *want == 0 { res.status != 401 && res.status != 403 && res.status < 500 } else { res.status == *want };
+            let routed = res.status != 405 && !res.text().contains("no such route");
+            let ok = if *want == 0 { routed && res.status != 401 && res.status != 403 && res.status < 500 } else { res.status == *want };
             if !ok {
                 failures.push(format!("{method} {path} as {}: {} {} (expected {})", role.as_str(), res.status, res.text(), if *want == 0 { "allowed".into() } else { want.to_string() }));
             }
@@ -500,7 +501,116 @@ async fn operations_endpoints(backend: Backend) {
     server.stop().await;
 }
 
+/// Every operation in the OpenAPI document is routed, and every route the role table tests is
+/// documented.
+async fn the_openapi_document_matches_the_routes(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let doc = server.get("/v1/openapi.json", None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let device = server.token(Role::Device, Some("police"));
+    let it = server.token(Role::ItAdmin, None);
+    let mut failures = Vec::new();
+    for (path, ops) in paths {
+        for method in ops.as_object().expect("operations").keys() {
+            let concrete = path
+                .replace("{section}", "site_rules")
+                .replace("{id}", "00000000-0000-4000-8000-000000000000")
+                .replace("{version}", "1");
+            let token = if path == "/v1/policy" || path == "/v1/reports" || path.starts_with("/v1/approvals") { &device } else { &it };
+            let body = (method == "put" || method == "post").then(|| b"{}".to_vec());
+            let res = server.request(&method.to_uppercase(), &concrete, Some(token), &[], body).await;
+            if res.status == 405 || res.text().contains("no such route") {
+                failures.push(format!("{method} {path}: documented but not routed ({})", res.status));
+            }
+        }
+    }
+    for (method, path, _) in ADMIN_TABLE.iter().chain(DEVICE_TABLE) {
+        let path = path.split('?').next().unwrap_or("");
+        let documented = paths.iter().any(|(template, ops)| {
+            let t: Vec<&str> = template.split('/').collect();
+            let p: Vec<&str> = path.split('/').collect();
+            t.len() == p.len() && t.iter().zip(&p).all(|(a, b)| a.starts_with('{') || a == b) && ops.get(method.to_lowercase()).is_some()
+        });
+        if !documented {
+            failures.push(format!("{method} {path}: routed but not documented"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    server.stop().await;
+}
+
+/// A webhook receiver that refuses its first delivery (to exercise the retry) and records the
+/// rest.
+async fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>, actix_web::dev::ServerHandle) {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (got2, calls2) = (Arc::clone(&got), Arc::clone(&calls));
+    let server = HttpServer::new(move || {
+        let (got, calls) = (Arc::clone(&got2), Arc::clone(&calls2));
+        App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                let (got, calls) = (Arc::clone(&got), Arc::clone(&calls));
+                async move {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        return HttpResponse::ServiceUnavailable().finish();
+                    }
+                    let sig = req.headers().get("X-Lifeguard-Signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    got.lock().expect("lock").push((sig, body.to_vec()));
+                    HttpResponse::Ok().finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .expect("bind");
+    let url = format!("http://{}/hook", server.addrs()[0]);
+    let running = server.run();
+    let handle = running.handle();
+    actix_web::rt::spawn(running);
+    (url, got, handle)
+}
+
+async fn incidents_are_flagged_and_sent_to_signed_webhooks(backend: Backend) {
+    let (url, got, hook) = webhook_receiver().await;
+    let site = Site::new(backend).await;
+    let mut config = site.config();
+    config.webhooks = vec![lifeguard_server::config::Webhook { url, secret: "shared-secret".into() }];
+    let server = site.start_with(config).await;
+    let device = server.token(Role::Device, Some("police"));
+    let mut blocked = event(&uuid(1), "paste_blocked");
+    blocked["detectors"] = json!({"cji_identifier": 1});
+    let mut low = event(&uuid(2), "paste_proceeded");
+    low["detectors"] = json!({"email": 1});
+    let res = server.send("POST", "/v1/reports", Some(&device), &json!({"events": [blocked, low]})).await;
+    assert_eq!(res.json()["accepted"].as_array().map(Vec::len), Some(2));
+    // The first delivery is refused; the retry arrives within a couple of seconds.
+    let start = std::time::Instant::now();
+    while got.lock().expect("lock").is_empty() && start.elapsed() < std::time::Duration::from_secs(10) {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let deliveries = got.lock().expect("lock").clone();
+    assert_eq!(deliveries.len(), 1, "one alert, delivered on the retry");
+    let (sig, body) = &deliveries[0];
+    assert_eq!(sig, &lifeguard_server::incidents::signature("shared-secret", body));
+    let alert: Value = serde_json::from_slice(body).expect("json");
+    let ids: Vec<&str> = alert["incidents"].as_array().expect("incidents").iter().map(|i| i["id"].as_str().unwrap_or("")).collect();
+    assert_eq!(ids, vec![uuid(1).as_str()], "only the critical paste is an incident");
+    let incidents = server.get("/v1/admin/reports?incident=true", Some(&server.token(Role::ItAdmin, None))).await.json();
+    assert_eq!(incidents["events"].as_array().map(Vec::len), Some(1));
+    server.stop().await;
+    hook.stop(true).await;
+}
+
 on_both_databases!(
+    incidents_are_flagged_and_sent_to_signed_webhooks,
+    the_openapi_document_matches_the_routes,
     first_start_serves_the_signed_default_policy_with_etags,
     every_route_checks_tokens_and_roles,
     reports_are_stored_exactly_once_and_never_carry_text,

@@ -6,6 +6,7 @@
 
 mod admin;
 mod approvals;
+mod console;
 mod ops;
 mod sync;
 
@@ -38,6 +39,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(sync::routes)
                     .configure(approvals::routes)
                     .configure(admin::routes)
+                    .configure(console::routes)
                     .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
             );
     }

@@ -7,7 +7,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz)).route("/metrics", web::get().to(metrics));
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics))
+        .route("/v1/openapi.json", web::get().to(openapi));
+}
+
+/// The API description. Written by hand and checked against the routes by the integration
+/// tests (every documented operation exists, every tested route is documented).
+pub const OPENAPI_JSON: &str = include_str!("../../api/openapi.json");
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI_JSON)
 }
 
 /// The process is up.

@@ -1,0 +1,208 @@
+/**
+ * The dashboard: what staff tried, as charts (Chart.js, vendored) over
+ * /v1/admin/reports/aggregates for a time range. Each chart has its numbers beside it in a
+ * table, for readers who cannot see the canvas and for a quick exact count.
+ *
+ * A department head's aggregates are their own department's: the server confines the query.
+ * @module
+ */
+import { api, query } from '../api.js';
+import { field, fill, h, notice, table } from '../dom.js';
+
+/** Event kinds the extension reports, as people call them. */
+export const KIND_LABELS = /** @type {Record<string, string>} */ ({
+  visit_blocked: 'Visit blocked',
+  visit_warned: 'Visit warned',
+  visit_proceeded: 'Proceeded after warning',
+  paste_blocked: 'Paste blocked',
+  paste_redacted: 'Paste redacted',
+  paste_proceeded: 'Pasted after warning',
+  paste_cancelled: 'Paste cancelled',
+  paste_allowed: 'Paste allowed',
+  approval_requested: 'Approval requested',
+  ai_extension_found: 'AI extension found',
+  reports_dropped: 'Reports dropped',
+});
+
+const PALETTE = ['#b3261e', '#d98c00', '#1a7f37', '#0b5cad', '#7b3fa0', '#00838f', '#6d4c41', '#c2185b', '#546e7a', '#9e9d24', '#5c6bc0'];
+
+/** @param {string} kind */
+export function kindLabel(kind) {
+  return KIND_LABELS[kind] ?? kind;
+}
+
+/** @type {any[]} charts drawn by the last render, destroyed before the next */
+let charts = [];
+/** @type {(() => any)[]} charts waiting for their canvas to be in the document */
+const pending = [];
+
+/** @param {Date} d */
+function isoDay(d) {
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The range from the route: `days` back from today (UTC), or `from`/`to` dates.
+ * @param {URLSearchParams} params
+ */
+function range(params) {
+  const today = new Date();
+  const tomorrow = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1));
+  if (params.get('from') || params.get('to')) {
+    return { from: params.get('from') ?? '', to: params.get('to') ?? isoDay(tomorrow), days: 'custom' };
+  }
+  const days = Number(params.get('days') ?? '30') || 30;
+  const from = new Date(tomorrow.getTime() - days * 86400_000);
+  return { from: isoDay(from), to: isoDay(tomorrow), days: String(days) };
+}
+
+/**
+ * Every day from `from` up to (not including) `to`.
+ * @param {string} from
+ * @param {string} to
+ */
+function daysBetween(from, to) {
+  const out = [];
+  const end = Date.parse(to);
+  for (let t = Date.parse(from); t < end && out.length < 800; t += 86400_000) out.push(isoDay(new Date(t)));
+  return out;
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('../main.js').Context} ctx
+ */
+export async function render(root, ctx) {
+  for (const c of charts) c.destroy();
+  charts = [];
+  const r = range(ctx.params);
+  const preset = h(
+    'select',
+    { id: 'range-preset', onchange: () => (preset.value === 'custom' ? null : ctx.navigate('dashboard', { days: preset.value })) },
+    [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days'], ['365', 'Last year'], ['custom', 'Custom range']].map(([v, l]) =>
+      h('option', { value: v, selected: v === r.days }, l),
+    ),
+  );
+  const from = h('input', { type: 'date', id: 'range-from', value: r.from });
+  const to = h('input', { type: 'date', id: 'range-to', value: r.to });
+  const picker = h(
+    'form',
+    { class: 'toolbar', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); ctx.navigate('dashboard', { from: from.value, to: to.value }); } },
+    field('Time range', preset),
+    field('From (UTC)', from),
+    field('Until (UTC, not included)', to),
+    h('button', { type: 'submit' }, 'Show'),
+  );
+  const body = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  fill(
+    root,
+    h('h1', { text: ctx.session.department && !ctx.can.allDepartments ? `Dashboard · ${ctx.session.department}` : 'Dashboard' }),
+    picker,
+    body,
+  );
+
+  const a = await api('GET', `/v1/admin/reports/aggregates${query({ from: r.from, to: r.to, top: 10 })}`);
+  /** @type {{day: string, kind: string, count: number}[]} */
+  const perDay = a.per_day;
+  const kinds = [...new Set(perDay.map((p) => p.kind))].sort();
+  const totals = kinds.map((k) => ({ key: k, count: perDay.filter((p) => p.kind === k).reduce((n, p) => n + p.count, 0) }));
+  const total = totals.reduce((n, t) => n + t.count, 0);
+
+  const stats = h(
+    'div',
+    { class: 'stats', id: 'stats' },
+    h('div', { class: 'stat' }, h('b', { dataset: { stat: 'total' }, text: total }), 'events'),
+    ['visit_blocked', 'visit_warned', 'paste_blocked', 'paste_redacted'].map((k) =>
+      h('div', { class: 'stat' }, h('b', { dataset: { stat: k }, text: totals.find((t) => t.key === k)?.count ?? 0 }), kindLabel(k)),
+    ),
+  );
+
+  const days = daysBetween(r.from || (perDay[0]?.day ?? r.to), r.to);
+  const perDayChart = chartCard('chart-per-day', 'Attempts per day, by kind', totals.map((t) => ({ key: kindLabel(t.key), count: t.count })), 'Kind', (canvas) =>
+    new window.Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: days,
+        datasets: kinds.map((k, i) => ({
+          label: kindLabel(k),
+          backgroundColor: PALETTE[i % PALETTE.length],
+          data: days.map((d) => perDay.find((p) => p.day === d && p.kind === k)?.count ?? 0),
+        })),
+      },
+      options: { ...baseOptions(), scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+    }),
+  );
+
+  fill(
+    body,
+    stats,
+    total === 0 ? notice('info', 'No reports in this range.') : null,
+    h(
+      'div',
+      { class: 'grid' },
+      perDayChart,
+      barCard('chart-category', 'By site category', a.by_category, 'Category'),
+      barCard('chart-department', 'By department', a.by_department, 'Department'),
+      barCard('chart-hosts', 'Top AI hosts tried', a.top_hosts, 'Host'),
+      barCard('chart-detectors', 'Top detectors hit (findings)', a.top_detectors, 'Detector'),
+      h(
+        'section',
+        { class: 'card', id: 'chart-stale-devices' },
+        h('h3', { text: 'Devices that have not synced lately' }),
+        notice('info', 'Not available yet: the server does not record when each device last fetched the policy, so it cannot list devices that stopped syncing.'),
+      ),
+    ),
+  );
+  // Charts are drawn once their canvases are in the document (Chart.js measures them).
+  for (const draw of pending.splice(0)) charts.push(draw());
+}
+
+function baseOptions() {
+  // No animation: the console is read, not watched, and a chart should show its numbers at
+  // once (also for screenshots).
+  return { responsive: true, maintainAspectRatio: false, animation: /** @type {const} */ (false), plugins: { legend: { position: /** @type {const} */ ('bottom') } } };
+}
+
+/**
+ * A chart with its numbers.
+ * @param {string} id
+ * @param {string} title
+ * @param {{key: string, count: number}[]} rows
+ * @param {string} keyLabel
+ * @param {(canvas: HTMLCanvasElement) => any} draw
+ */
+function chartCard(id, title, rows, keyLabel, draw) {
+  const canvas = h('canvas', { role: 'img', 'aria-label': title });
+  pending.push(() => draw(canvas));
+  return h(
+    'section',
+    { class: 'card', id },
+    h('h3', { text: title }),
+    h('div', { class: 'chart-box' }, canvas),
+    table(
+      [
+        { label: keyLabel, value: (/** @type {{key: string}} */ r) => r.key },
+        { label: 'Count', value: (/** @type {{count: number}} */ r) => String(r.count), num: true },
+      ],
+      rows,
+      { class: 'compact chart-data', empty: 'No data in this range.' },
+    ),
+  );
+}
+
+/**
+ * A horizontal bar chart of counts by key.
+ * @param {string} id
+ * @param {string} title
+ * @param {{key: string, count: number}[]} rows
+ * @param {string} keyLabel
+ */
+function barCard(id, title, rows, keyLabel) {
+  return chartCard(id, title, rows, keyLabel, (canvas) =>
+    new window.Chart(canvas, {
+      type: 'bar',
+      data: { labels: rows.map((r) => r.key), datasets: [{ label: title, data: rows.map((r) => r.count), backgroundColor: '#0b5cad' }] },
+      options: { ...baseOptions(), indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+    }),
+  );
+}
