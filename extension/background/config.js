@@ -1,0 +1,95 @@
+/**
+ * The configuration IT pushes through enterprise policy (chrome.storage.managed, schema in
+ * manifest/managed_schema.json), and who is browsing.
+ *
+ * Managed storage can be empty for a few seconds after a force-install and changes when IT
+ * changes the policy; callers subscribe with {@link onConfigChanged}.
+ */
+import { profileEmail, storage } from '../shared/chrome.js';
+import { STORAGE } from '../shared/messages.js';
+
+/**
+ * @typedef {object} Config
+ * @property {string|null} serverUrl without a trailing slash
+ * @property {string|null} deviceToken
+ * @property {string|null} department lowercased
+ * @property {string|null} policyPublicKey raw Ed25519, base64url
+ * @property {number} syncMinutes
+ */
+
+/**
+ * @param {unknown} v
+ * @returns {string|null}
+ */
+function text(v) {
+  return typeof v === 'string' && v.trim() ? v.trim() : null;
+}
+
+/**
+ * Reads and normalises the managed configuration.
+ * @returns {Promise<Config>}
+ */
+export async function readConfig() {
+  /** @type {Record<string, any>} */
+  let m = {};
+  try {
+    m = await storage.get('managed', null);
+  } catch {
+    // No managed storage (not an enterprise-managed browser): run on the built-in policy.
+  }
+  let serverUrl = text(m.serverUrl);
+  if (serverUrl) {
+    try {
+      const u = new URL(serverUrl);
+      // A token must never travel in clear text, except to a server on this machine.
+      const local = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+      serverUrl = u.protocol === 'https:' || (u.protocol === 'http:' && local) ? u.href.replace(/\/+$/, '') : null;
+    } catch {
+      serverUrl = null;
+    }
+  }
+  const minutes = Number.isInteger(m.syncMinutes) && m.syncMinutes >= 1 ? m.syncMinutes : 15;
+  return {
+    serverUrl,
+    deviceToken: text(m.deviceToken),
+    department: text(m.department)?.toLowerCase() ?? null,
+    policyPublicKey: text(m.policyPublicKey),
+    syncMinutes: minutes,
+  };
+}
+
+/**
+ * Who is browsing: the department from managed storage, the profile's e-mail when the
+ * browser is signed in. Stored where content scripts can read it (they rate pastes for
+ * this person's department).
+ * @returns {Promise<{department: string|null, user: string|null}>}
+ */
+export async function refreshWho() {
+  const [config, user] = await Promise.all([readConfig(), profileEmail()]);
+  const who = { department: config.department, user };
+  const { [STORAGE.who]: old } = await storage.get('local', STORAGE.who);
+  if (old?.department !== who.department || old?.user !== who.user) {
+    await storage.set('local', { [STORAGE.who]: who });
+  }
+  return who;
+}
+
+/**
+ * Who is browsing, as last stored; never waits for managed storage (its first read takes
+ * seconds, and enforcement must not wait for it). Before the first read: nobody in
+ * particular, which gets the city-wide rules.
+ * @returns {Promise<{department: string|null, user: string|null}>}
+ */
+export async function who() {
+  const { [STORAGE.who]: w } = await storage.get('local', STORAGE.who);
+  return w ?? { department: null, user: null };
+}
+
+/**
+ * @param {() => void} listener called when IT changes the managed configuration
+ */
+export function onConfigChanged(listener) {
+  storage.onChanged((_changes, area) => {
+    if (area === 'managed') listener();
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * Report events: every block, warning, proceed, paste decision and approval request.
+ *
+ * Each event gets a UUID when it happens and goes into a bounded queue in
+ * chrome.storage.local before anything else is done with it, so a stopped service worker or
+ * a closed browser loses nothing. Batches are sent to `POST /v1/reports`; an event leaves the
+ * queue only when the server has answered for it (accepted, already stored, or rejected), so
+ * a batch whose answer is lost is simply sent again and the server, keyed by the UUID,
+ * stores it once. Failures back off exponentially, driven by chrome.alarms because the
+ * worker's own timers die with it.
+ *
+ * Events never hold what was pasted: detector ids and counts only.
+ */
+import { alarms, extensionId, extensionVersion, storage } from '../shared/chrome.js';
+import { readConfig, who } from './config.js';
+import { currentPolicy } from './policy-store.js';
+
+/** Most events kept; older ones are dropped (and counted) beyond it. */
+export const MAX_QUEUE = 5000;
+/** Events per request: the server takes up to 1000; 50 keeps each request small. */
+const BATCH = 50;
+const QUEUE_KEY = 'reportQueue';
+const DROPPED_KEY = 'reportDropped';
+const BACKOFF_KEY = 'reportBackoff';
+export const FLUSH_ALARM = 'reports-flush';
+
+/**
+ * @typedef {object} ReportEvent
+ * @property {string} id
+ * @property {string} kind
+ * @property {string} time RFC 3339
+ * @property {string} [host]
+ * @property {string} [rule]
+ * @property {string} [category]
+ * @property {string} [action]
+ * @property {Record<string, number>} [detectors]
+ * @property {string} [user]
+ * @property {string} [department]
+ * @property {string} extension_version
+ * @property {number} [policy_version]
+ * @property {string} extension_id
+ */
+
+/** Serialises every read-modify-write of the queue: events arrive while a batch is out. */
+let lock = Promise.resolve();
+/**
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+function locked(fn) {
+  const run = lock.then(fn, fn);
+  lock = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+/**
+ * Drops null and empty fields: the server refuses empty strings.
+ * @param {Record<string, any>} o
+ */
+function compact(o) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null || v === undefined || v === '') continue;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Records an event. Resolves once it is stored.
+ * @param {{kind: string, host?: string|null, rule?: string|null, category?: string|null, action?: string|null, detectors?: Record<string, number>}} e
+ * @returns {Promise<ReportEvent>}
+ */
+export async function record(e) {
+  const [person, policy] = await Promise.all([who(), currentPolicy()]);
+  const event = /** @type {ReportEvent} */ (
+    compact({
+      id: crypto.randomUUID(),
+      kind: e.kind,
+      time: new Date().toISOString(),
+      host: e.host,
+      rule: e.rule,
+      category: e.category,
+      action: e.action,
+      detectors: e.detectors,
+      user: person.user,
+      department: person.department,
+      extension_version: extensionVersion(),
+      policy_version: policy.version,
+      extension_id: extensionId(),
+    })
+  );
+  await locked(async () => {
+    const got = await storage.get('local', [QUEUE_KEY, DROPPED_KEY]);
+    /** @type {ReportEvent[]} */
+    const queue = got[QUEUE_KEY] ?? [];
+    let dropped = got[DROPPED_KEY] ?? 0;
+    queue.push(event);
+    if (queue.length > MAX_QUEUE) {
+      // Keep the newest: an old backlog matters less than what is happening now.
+      dropped += queue.length - MAX_QUEUE;
+      queue.splice(0, queue.length - MAX_QUEUE);
+    }
+    await storage.set('local', { [QUEUE_KEY]: queue, [DROPPED_KEY]: dropped });
+  });
+  scheduleSoon();
+  return event;
+}
+
+/** Sends soon, without waiting: the caller has already been answered. */
+function scheduleSoon() {
+  flush().catch((e) => console.warn('Lifeguard: report flush failed', e));
+}
+
+/** @returns {Promise<{queued: number, dropped: number}>} */
+export async function queueState() {
+  const got = await storage.get('local', [QUEUE_KEY, DROPPED_KEY]);
+  return { queued: (got[QUEUE_KEY] ?? []).length, dropped: got[DROPPED_KEY] ?? 0 };
+}
+
+/** @type {Promise<void>|null} */
+let flushing = null;
+
+/**
+ * Sends everything queued, batch by batch, unless a backoff is running (`force` ignores it:
+ * "Sync now"). One flush at a time.
+ * @param {{force?: boolean}} [opts]
+ */
+export function flush(opts = {}) {
+  flushing ??= doFlush(opts).finally(() => {
+    flushing = null;
+  });
+  return flushing;
+}
+
+/** @param {{force?: boolean}} opts */
+async function doFlush({ force = false }) {
+  const config = await readConfig();
+  if (!config.serverUrl || !config.deviceToken) return;
+  const { [BACKOFF_KEY]: backoff } = await storage.get('local', BACKOFF_KEY);
+  if (!force && backoff && backoff.nextAt > Date.now()) return;
+  await reportDrops();
+  for (;;) {
+    const { [QUEUE_KEY]: queue = [] } = await storage.get('local', QUEUE_KEY);
+    if (queue.length === 0) break;
+    const batch = queue.slice(0, BATCH);
+    let answer;
+    try {
+      const res = await fetch(`${config.serverUrl}/v1/reports`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${config.deviceToken}` },
+        body: JSON.stringify({ events: batch }),
+        cache: 'no-store',
+      });
+      if (!res.ok) throw new Error(`the server answered ${res.status}`);
+      answer = await res.json();
+    } catch (e) {
+      await backOff(backoff, e);
+      return;
+    }
+    // Whatever the server answered for (stored now, stored before, or refused for good)
+    // leaves the queue; anything it did not mention stays for the next try.
+    const done = new Set([...(answer.accepted ?? []), ...(answer.duplicates ?? []), ...(answer.rejected ?? []).map((/** @type {any} */ r) => r.id)]);
+    for (const r of answer.rejected ?? []) console.warn('Lifeguard: the server refused report event', r);
+    await locked(async () => {
+      const { [QUEUE_KEY]: now = [] } = await storage.get('local', QUEUE_KEY);
+      await storage.set('local', { [QUEUE_KEY]: now.filter((/** @type {ReportEvent} */ e) => !done.has(e.id)) });
+    });
+    if (done.size === 0) {
+      // Nothing in the batch was answered for: sending it again now would loop.
+      await backOff(backoff, new Error('the server answered for none of the events'));
+      return;
+    }
+  }
+  await storage.remove('local', BACKOFF_KEY);
+}
+
+/**
+ * @param {{failures: number, nextAt: number}|undefined} previous
+ * @param {unknown} error
+ */
+async function backOff(previous, error) {
+  const failures = (previous?.failures ?? 0) + 1;
+  // 30 s (the shortest alarm Chrome allows), doubling, at most 15 minutes.
+  const delayMs = Math.min(30_000 * 2 ** (failures - 1), 15 * 60_000);
+  await storage.set('local', { [BACKOFF_KEY]: { failures, nextAt: Date.now() + delayMs, error: String(error) } });
+  await alarms.create(FLUSH_ALARM, { when: Date.now() + delayMs, periodInMinutes: 1 });
+}
+
+/** Turns the drop counter into an event once, so IT learns that events were lost. */
+async function reportDrops() {
+  const n = await locked(async () => {
+    const { [DROPPED_KEY]: dropped = 0, [QUEUE_KEY]: queue = [] } = await storage.get('local', [DROPPED_KEY, QUEUE_KEY]);
+    if (dropped === 0) return 0;
+    // The server's event has no count field; the count travels in `rule` as `dropped:N`.
+    const [person, policy] = await Promise.all([who(), currentPolicy()]);
+    queue.unshift(
+      compact({
+        id: crypto.randomUUID(),
+        kind: 'reports_dropped',
+        time: new Date().toISOString(),
+        rule: `dropped:${dropped}`,
+        user: person.user,
+        department: person.department,
+        extension_version: extensionVersion(),
+        policy_version: policy.version,
+        extension_id: extensionId(),
+      }),
+    );
+    await storage.set('local', { [QUEUE_KEY]: queue.slice(0, MAX_QUEUE), [DROPPED_KEY]: 0 });
+    return dropped;
+  });
+  if (n) console.warn(`Lifeguard: ${n} report events were dropped because the queue was full`);
+}
+
+/** Makes sure a periodic flush exists (a worker restart keeps alarms, a browser restart may not). */
+export async function ensureFlushAlarm() {
+  if (!(await alarms.get(FLUSH_ALARM))) await alarms.create(FLUSH_ALARM, { periodInMinutes: 1 });
+}

@@ -1,0 +1,300 @@
+/**
+ * Lifeguard's service worker: enforces the policy in force (navigation rules, paste-guard
+ * registration), syncs the signed policy, queues and sends reports, and answers the
+ * extension's pages and content scripts (shared/messages.js).
+ *
+ * Manifest V3 stops this worker whenever it is idle and starts it again for an event, so
+ * every listener is registered synchronously at the top level, state lives in
+ * chrome.storage, and the engine is rebuilt from storage on demand (policy-store.js).
+ */
+import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
+import { CONTENT_MESSAGES, MSG, PASTE_KINDS } from '../shared/messages.js';
+import { nowSeconds } from '../shared/engine.js';
+import { checkAiExtensions } from './ai-extensions.js';
+import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
+import { syncContentScripts } from './content-scripts.js';
+import { ALLOW_MINUTES, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
+import { currentPolicy, onPolicyChanged } from './policy-store.js';
+import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
+import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
+
+/**
+ * Applies the policy in force to the browser: DNR rules and content-script registration.
+ * Serialised, because an install, a sync and an alarm can all ask at once. Unless `force`,
+ * rules already computed from the same policy for the same person are left alone (the
+ * worker restarts often; dynamic rules persist).
+ * @param {{force?: boolean}} [opts]
+ */
+let applying = Promise.resolve();
+function applyPolicy({ force = false } = {}) {
+  applying = applying.then(async () => {
+    const [policy, person, installed] = await Promise.all([currentPolicy(), who(), rulesStatus()]);
+    const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user]);
+    if (force || installed?.key !== key) await installRules(policy.engine, person, key);
+    await syncContentScripts(policy.engine);
+  });
+  applying = applying.catch((e) => console.error('Lifeguard: applying the policy failed', e));
+  return applying;
+}
+
+/** Everything a fresh worker, a browser start or an install needs: enforce first, then sync. */
+async function bootstrap() {
+  await applyPolicy({ force: true });
+  // Then learn the department from managed storage (slow the first time) and re-apply if it
+  // changes the rules.
+  await refreshWho();
+  await applyPolicy();
+  await Promise.all([scheduleSync(), ensureFlushAlarm()]);
+  await syncNow();
+  await flush();
+  const policy = await currentPolicy();
+  await checkAiExtensions(policy.document());
+}
+
+// ---- top-level listeners (MV3: registered synchronously, every time the worker starts) ----
+
+onInstalled(() => {
+  bootstrap().catch((e) => console.error('Lifeguard: start-up failed', e));
+});
+
+onStartup(() => {
+  bootstrap().catch((e) => console.error('Lifeguard: start-up failed', e));
+});
+
+onPolicyChanged((policy) => {
+  applyPolicy();
+  checkAiExtensions(policy.document()).catch(() => {});
+});
+
+onConfigChanged(() => {
+  // New server, token or department: rules depend on the department, sync on the rest.
+  refreshWho()
+    .then(() => applyPolicy())
+    .then(() => scheduleSync())
+    .then(() => syncNow())
+    .then(() => flush({ force: true }))
+    .catch((e) => console.error('Lifeguard: applying new managed configuration failed', e));
+});
+
+alarms.onAlarm(async (alarm) => {
+  if (alarm.name === SYNC_ALARM) {
+    await refreshWho();
+    await applyPolicy();
+    await syncNow();
+    await flush();
+  } else if (alarm.name === FLUSH_ALARM) {
+    await flush();
+  } else if (alarm.name === RECOMPUTE_ALARM) {
+    await applyPolicy({ force: true });
+  } else {
+    await onAllowAlarm(alarm.name);
+  }
+});
+
+onHistoryNavigation(async (details) => {
+  const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  const d = await checkHistoryNavigation(policy.engine, person, details);
+  if (d) await record({ kind: d.action === 'warn' ? 'visit_warned' : 'visit_blocked', host: d.host, rule: d.rule, category: d.category, action: d.action });
+});
+
+management.onChanged(async () => {
+  const policy = await currentPolicy();
+  await checkAiExtensions(policy.document());
+});
+
+onMessage(async (message, sender) => {
+  const fromExtensionPage = sender.id === extensionId() && typeof sender.url === 'string' && sender.url.startsWith(`chrome-extension://${extensionId()}/`);
+  if (!fromExtensionPage && !CONTENT_MESSAGES.has(message?.type)) {
+    return { ok: false, error: 'not allowed from a web page' };
+  }
+  switch (message?.type) {
+    case MSG.report:
+      return onPasteReport(message.event, sender);
+    case MSG.scanPaste:
+      return onScanPaste(message.text, sender);
+    case MSG.decidePage:
+      return { ok: true, decision: await decide(sender.url ?? '') };
+    case MSG.decideVisit:
+      return { ok: true, decision: await decide(message.url) };
+    case MSG.pageShown:
+      return onPageShown(message.page, message.url);
+    case MSG.warnProceed:
+      return onWarnProceed(message.url, message.justification);
+    case MSG.requestApproval:
+      return onApprovalRequest(message.request);
+    case MSG.status:
+      return { ok: true, status: await status() };
+    case MSG.syncNow: {
+      const outcome = await syncNow();
+      await flush({ force: true });
+      return { ok: true, outcome, status: await status() };
+    }
+    default:
+      return { ok: false, error: `unknown message ${JSON.stringify(message?.type)}` };
+  }
+});
+
+// A worker started for some other event enforces too: rules persist across restarts, but a
+// worker that starts after a crash or an update must not wait for onStartup.
+applyPolicy();
+
+// ---- message handlers ----
+
+/**
+ * @param {string} url
+ * @returns {Promise<import('../shared/messages.js').Decision|null>}
+ */
+async function decide(url) {
+  const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  try {
+    return JSON.parse(policy.engine.decide(String(url), person.department, person.user, nowSeconds()));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A paste outcome from a content script. The host is the sender's, never the message's.
+ * @param {import('../shared/messages.js').PasteReport} e
+ * @param {chrome.runtime.MessageSender} sender
+ */
+async function onPasteReport(e, sender) {
+  if (!e || !PASTE_KINDS.has(e.kind)) return { ok: false, error: 'not a paste report' };
+  let host = null;
+  try {
+    host = new URL(sender.url ?? '').hostname;
+  } catch {
+    // no URL: report without a host
+  }
+  /** @type {Record<string, number>} */
+  const detectors = {};
+  for (const [k, v] of Object.entries(e.detectors ?? {})) {
+    if (/^[a-z0-9_]{1,40}$/.test(k) && Number.isInteger(v) && v > 0) detectors[k] = v;
+  }
+  const rule = typeof e.rule === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(e.rule) ? e.rule : null;
+  const action = ['allow', 'redact', 'warn', 'block'].includes(e.action) ? e.action : null;
+  await record({ kind: e.kind, host, rule, action, detectors });
+  return { ok: true };
+}
+
+/** Largest text the service worker scans for a content script (16 MiB). */
+const MAX_SCAN_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Scans a paste for a content script that cannot run the engine itself (page CSP). The page
+ * is the sender's, never the message's.
+ * @param {unknown} text
+ * @param {chrome.runtime.MessageSender} sender
+ */
+async function onScanPaste(text, sender) {
+  if (typeof text !== 'string' || text.length > MAX_SCAN_CHARS) return { ok: false, error: 'not a paste' };
+  const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  // The page URL only where a pilot decides it: see pilotPageUrl in content/paste-guard.js.
+  const page = await decide(sender.url ?? '');
+  const url = page?.source === 'pilot' ? (sender.url ?? null) : null;
+  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, url, nowSeconds()));
+  return { ok: true, verdict, redacted: verdict.action === 'allow' ? null : policy.engine.redact(text) };
+}
+
+/**
+ * The block or warn page is showing: report the visit (the DNR redirect itself is silent).
+ * @param {'block'|'warn'} page
+ * @param {string} url
+ */
+async function onPageShown(page, url) {
+  const d = await decide(url);
+  const kind = page === 'warn' ? 'visit_warned' : 'visit_blocked';
+  let host = d?.host ?? null;
+  if (!host) {
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      host = null;
+    }
+  }
+  await record({ kind, host, rule: d?.rule, category: d?.category, action: d?.action });
+  return { ok: true, decision: d };
+}
+
+/**
+ * The user typed a justification on the warn page and goes on.
+ * @param {string} url
+ * @param {string} justification
+ */
+async function onWarnProceed(url, justification) {
+  if (typeof justification !== 'string' || justification.trim().length < 10) {
+    return { ok: false, error: 'Please explain in a sentence why you need this site (at least 10 characters).' };
+  }
+  const d = await decide(url);
+  if (!d || d.action !== 'warn') return { ok: false, error: 'This address is not one the policy warns about.' };
+  // The justification stays on this device: report events carry ids and counts only.
+  await allowTemporarily(d.host, d.rule ?? '');
+  await record({ kind: 'visit_proceeded', host: d.host, rule: d.rule, category: d.category, action: 'warn' });
+  return { ok: true, minutes: ALLOW_MINUTES };
+}
+
+/**
+ * Sends an approval request (APP 04.05 §IV.2) to the server with the device token.
+ * @param {import('../shared/messages.js').ApprovalRequest} request
+ */
+async function onApprovalRequest(request) {
+  const config = await readConfig();
+  if (!config.serverUrl || !config.deviceToken) {
+    return { ok: false, error: 'This browser is not connected to the City\u2019s Lifeguard server; contact the IT help desk.' };
+  }
+  const body = {
+    requester: String(request?.requester ?? '').trim(),
+    tool: request?.tool ? String(request.tool) : undefined,
+    url: request?.url ? String(request.url) : undefined,
+    objective: String(request?.objective ?? ''),
+    why_ai: String(request?.why_ai ?? ''),
+    alternatives: String(request?.alternatives ?? ''),
+    data: request?.data ? String(request.data) : undefined,
+  };
+  let res;
+  try {
+    res = await fetch(`${config.serverUrl}/v1/approvals`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${config.deviceToken}` },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    return { ok: false, error: 'The Lifeguard server cannot be reached right now. Your request was not sent; try again later.' };
+  }
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) return { ok: false, error: typeof answer.error === 'string' ? answer.error : `The server answered ${res.status}.` };
+  let host = null;
+  try {
+    host = body.url ? new URL(body.url).hostname : null;
+  } catch {
+    host = null;
+  }
+  const d = body.url ? await decide(body.url) : null;
+  await record({ kind: 'approval_requested', host: d?.host ?? host, rule: d?.rule, category: d?.category });
+  return { ok: true, id: answer.id, status: answer.status };
+}
+
+/** @returns {Promise<import('../shared/messages.js').Status & {rules: any}>} */
+async function status() {
+  const [policy, sync, queue, config, person, rules] = await Promise.all([currentPolicy(), syncStatus(), queueState(), readConfig(), who(), rulesStatus()]);
+  return {
+    policyVersion: policy.version,
+    policySource: policy.source,
+    publishedAt: policy.stored?.publishedAt ?? null,
+    lastSyncAt: sync.lastSyncAt,
+    lastAttemptAt: sync.lastAttemptAt,
+    reachable: sync.reachable,
+    lastError: sync.lastError,
+    lastRefused: sync.lastRefused,
+    configured: Boolean(config.serverUrl && config.deviceToken),
+    serverUrl: config.serverUrl,
+    department: person.department,
+    user: person.user,
+    queued: queue.queued,
+    dropped: queue.dropped,
+    inspectedHosts: JSON.parse(policy.engine.inspectedHosts()),
+    extensionVersion: extensionVersion(),
+    rules,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * What the paste guard shows in the page: a notice when a paste is blocked or redacted, the
+ * warning dialog, and the public-records notice on authorized tools (APP 04.05 §VI).
+ *
+ * Everything lives in a shadow root on an element of our own, styled by a constructed
+ * stylesheet (not subject to the page's CSS, and not an inline style its CSP could refuse).
+ * Rule messages and citations come from the policy and are shown with textContent only.
+ */
+import { describeCounts } from '../shared/detectors.js';
+
+const CSS = `
+:host { all: initial; }
+.box { position: fixed; z-index: 2147483647; right: 16px; bottom: 16px; max-width: 440px;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+  background: #fff; border: 1px solid #8a8a8a; border-left: 6px solid #b00020; border-radius: 6px;
+  box-shadow: 0 4px 18px rgba(0,0,0,.25); padding: 14px 16px; }
+.box.warn { border-left-color: #a15c00; }
+.box.info { border-left-color: #005ea2; max-width: 380px; font-size: 13px; padding: 10px 12px; }
+.box.ok { border-left-color: #2e7d32; }
+h2 { font-size: 15px; margin: 0 0 6px; }
+p { margin: 6px 0; }
+ul { margin: 6px 0 6px 18px; padding: 0; }
+.ref { color: #4a4a4a; font-size: 12px; }
+.buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
+button { font: inherit; padding: 6px 12px; border-radius: 4px; border: 1px solid #5c5c5c; background: #f4f4f4; color: #1b1b1b; cursor: pointer; }
+button.primary { background: #005ea2; border-color: #005ea2; color: #fff; }
+button:focus-visible { outline: 3px solid #ffbf47; outline-offset: 1px; }
+.close { position: absolute; top: 6px; right: 8px; border: 0; background: transparent; font-size: 18px; padding: 2px 6px; }
+`;
+
+/** @type {CSSStyleSheet|null} */
+let sheet = null;
+
+/**
+ * A fresh shadow-DOM host at the end of the document, replacing any earlier notice.
+ * @param {string} kind
+ */
+function host(kind) {
+  for (const old of document.querySelectorAll(`lifeguard-notice[data-kind="${kind}"]`)) old.remove();
+  const el = document.createElement('lifeguard-notice');
+  el.dataset.kind = kind;
+  // Inline !important beats any page rule that would hide or move the notice.
+  el.style.setProperty('all', 'initial', 'important');
+  el.style.setProperty('display', 'block', 'important');
+  const root = el.attachShadow({ mode: 'open' });
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+  }
+  root.adoptedStyleSheets = [sheet];
+  (document.body ?? document.documentElement).append(el);
+  return { el, root };
+}
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attrs]
+ * @param {string} [text]
+ */
+function h(tag, attrs = {}, text = '') {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text) el.textContent = text;
+  return el;
+}
+
+/**
+ * @param {HTMLElement} box
+ * @param {Record<string, number>} counts
+ */
+function findingsList(box, counts) {
+  const items = describeCounts(counts);
+  if (!items.length) return;
+  const ul = h('ul', { 'aria-label': 'Kinds of data found' });
+  for (const item of items) ul.append(h('li', {}, item));
+  box.append(ul);
+}
+
+/**
+ * "Paste blocked" (or "Data removed") notice; dismissable, announced to screen readers.
+ * @param {{title: string, message: string|null, policyRef: string|null, counts: Record<string, number>, tone: 'block'|'ok'}} n
+ */
+export function showNotice(n) {
+  const { el, root } = host('paste');
+  const box = h('div', { class: `box ${n.tone === 'ok' ? 'ok' : ''}`, role: n.tone === 'block' ? 'alert' : 'status', 'aria-live': 'assertive' });
+  box.append(h('h2', {}, n.title));
+  findingsList(box, n.counts);
+  if (n.message) box.append(h('p', {}, n.message));
+  if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
+  const close = h('button', { class: 'close', type: 'button', 'aria-label': 'Close this notice' }, '\u00d7');
+  close.addEventListener('click', () => el.remove());
+  box.append(close);
+  root.append(box);
+  // Leave it long enough to read; the user can close it sooner.
+  setTimeout(() => el.remove(), 20_000);
+}
+
+/**
+ * The warning dialog: resolves with the user's choice. Escape means cancel.
+ * @param {{message: string|null, policyRef: string|null, counts: Record<string, number>}} n
+ * @returns {Promise<'anyway'|'redacted'|'cancel'>}
+ */
+export function askWarning(n) {
+  return new Promise((resolve) => {
+    const { el, root } = host('paste');
+    const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
+    box.append(h('h2', { id: 'lg-title' }, 'This text may contain sensitive data'));
+    findingsList(box, n.counts);
+    box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you paste it.'));
+    if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
+    const buttons = h('div', { class: 'buttons' });
+    const redacted = h('button', { type: 'button', class: 'primary' }, 'Paste with the data removed');
+    const anyway = h('button', { type: 'button' }, 'Paste anyway');
+    const cancel = h('button', { type: 'button' }, 'Cancel');
+    buttons.append(redacted, anyway, cancel);
+    box.append(buttons);
+    root.append(box);
+    /** @param {'anyway'|'redacted'|'cancel'} choice */
+    const done = (choice) => {
+      el.remove();
+      resolve(choice);
+    };
+    redacted.addEventListener('click', () => done('redacted'));
+    anyway.addEventListener('click', () => done('anyway'));
+    cancel.addEventListener('click', () => done('cancel'));
+    box.addEventListener('keydown', (e) => {
+      if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done('cancel');
+    });
+    redacted.focus();
+  });
+}
+
+/**
+ * The public-records notice on an authorized tool (APP 04.05 §VI): small, dismissable.
+ * @param {string} notice
+ * @param {string|null} policyRef
+ */
+export function showToolNotice(notice, policyRef) {
+  const show = () => {
+    const { el, root } = host('tool');
+    const box = h('div', { class: 'box info', role: 'note', 'aria-label': 'Public records notice' });
+    box.append(h('h2', {}, 'City-authorized AI tool'));
+    box.append(h('p', {}, notice));
+    if (policyRef) box.append(h('p', { class: 'ref' }, policyRef));
+    const close = h('button', { class: 'close', type: 'button', 'aria-label': 'Dismiss the public records notice' }, '\u00d7');
+    close.addEventListener('click', () => el.remove());
+    box.append(close);
+    root.append(box);
+  };
+  if (document.body) show();
+  else document.addEventListener('DOMContentLoaded', show, { once: true });
+}

@@ -1,0 +1,41 @@
+/**
+ * The toolbar popup: what this browser enforces (policy version, last sync, whether the
+ * server answers) and "Sync now", which also sends waiting reports.
+ */
+import { send } from '../../shared/chrome.js';
+import { MSG } from '../../shared/messages.js';
+import { $, formatTime, setText } from '../common/page.js';
+
+/** @param {import('../../shared/messages.js').Status} s */
+function show(s) {
+  setText('policy', s.policySource === 'server' ? `version ${s.policyVersion}${s.publishedAt ? `, published ${formatTime(Date.parse(s.publishedAt))}` : ''}` : `built-in city policy (version ${s.policyVersion})`);
+  setText('last-sync', s.configured ? formatTime(s.lastSyncAt) : 'not connected to a server');
+  setText('server', !s.configured ? 'not configured by IT' : s.reachable === null ? 'not contacted yet' : s.reachable ? 'reachable' : 'not reachable');
+  setText('queued', s.dropped ? `${s.queued} (${s.dropped} dropped)` : String(s.queued));
+  const problem = $('problem');
+  problem.hidden = !s.lastError;
+  problem.textContent = s.lastError ?? '';
+}
+
+async function refresh() {
+  const reply = await send({ type: MSG.status });
+  if (reply.ok) show(reply.status);
+  else setText('result', reply.error);
+}
+
+$('sync').addEventListener('click', async () => {
+  const button = /** @type {HTMLButtonElement} */ ($('sync'));
+  button.disabled = true;
+  setText('result', 'Syncing…');
+  const reply = await send({ type: MSG.syncNow });
+  button.disabled = false;
+  if (!reply.ok) {
+    setText('result', reply.error);
+    return;
+  }
+  show(reply.status);
+  const words = { updated: 'New policy installed.', unchanged: 'The policy is up to date.', failed: 'Sync failed.', 'not-configured': 'This browser is not connected to a Lifeguard server.' };
+  setText('result', words[/** @type {keyof typeof words} */ (reply.outcome)] ?? String(reply.outcome));
+});
+
+refresh();

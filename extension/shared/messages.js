@@ -1,0 +1,122 @@
+/**
+ * The one message contract between Lifeguard's contexts.
+ *
+ * Every `chrome.runtime.sendMessage` in the extension sends a {@link Message} and gets a
+ * {@link Reply}. The service worker is the only receiver; it checks who sent each message
+ * (a content script on a web page may only send `report`, `scanPaste` and `decidePage`;
+ * extension pages may send everything) because a compromised renderer can send any message
+ * its content script can.
+ *
+ * `scanPaste` exists because a page's CSP can forbid WebAssembly even in a content script
+ * (Chromium 156 applies `script-src` without 'wasm-unsafe-eval' to the isolated world):
+ * there the paste guard holds every paste back and asks the service worker's engine. The
+ * text goes from the content script to the service worker and nowhere else.
+ *
+ * Report events from content scripts carry no host: the service worker takes it from the
+ * sender's URL, so a page cannot report on behalf of another site.
+ */
+
+/** @typedef {'block'|'warn'|'allow'} VisitAction */
+/** @typedef {'allow'|'redact'|'warn'|'block'} ContentAction */
+
+/**
+ * A URL decision from lifeguard-core (`WasmEngine.decide`).
+ * @typedef {object} Decision
+ * @property {VisitAction} action
+ * @property {string|null} rule
+ * @property {string|null} category
+ * @property {string|null} policy_ref
+ * @property {string|null} message
+ * @property {string} source
+ * @property {string} [notice]
+ * @property {{id: string, name: string, url: string}} [alternative]
+ * @property {string} host
+ */
+
+/**
+ * A paste outcome reported by a content script. No text: detector ids and counts only.
+ * @typedef {object} PasteReport
+ * @property {'paste_blocked'|'paste_proceeded'|'paste_redacted'|'paste_cancelled'|'paste_allowed'} kind
+ *   what happened: blocked; pasted after a warning; pasted with placeholders; the user
+ *   cancelled after a warning; pasted as is although it had findings the policy allows
+ * @property {ContentAction} action what the policy said
+ * @property {string|null} rule the content rule that decided
+ * @property {Record<string, number>} detectors detector id → number of findings
+ * @property {'paste'|'drop'|'file'} via how the data arrived
+ */
+
+/**
+ * What the approval form sends (APP 04.05 §IV.2); the server's `POST /v1/approvals` body.
+ * @typedef {object} ApprovalRequest
+ * @property {string} requester
+ * @property {string} [tool]
+ * @property {string} [url]
+ * @property {string} objective
+ * @property {string} why_ai
+ * @property {string} alternatives
+ * @property {string} [data]
+ */
+
+/**
+ * What the popup and the options page show.
+ * @typedef {object} Status
+ * @property {number} policyVersion
+ * @property {'built-in'|'server'} policySource
+ * @property {string|null} publishedAt
+ * @property {number|null} lastSyncAt ms since the epoch of the last successful contact
+ * @property {number|null} lastAttemptAt
+ * @property {boolean|null} reachable null until the first attempt
+ * @property {string|null} lastError
+ * @property {{reason: string, at: number}|null} lastRefused the last bundle refused, and why
+ * @property {boolean} configured whether managed storage names a server and a token
+ * @property {string|null} serverUrl
+ * @property {string|null} department
+ * @property {string|null} user
+ * @property {number} queued report events waiting to be sent
+ * @property {number} dropped report events dropped because the queue was full
+ * @property {string[]} inspectedHosts
+ * @property {string} extensionVersion
+ */
+
+/**
+ * @typedef {{type: 'decideVisit', url: string}
+ *   | {type: 'pageShown', page: 'block'|'warn', url: string}
+ *   | {type: 'warnProceed', url: string, justification: string}
+ *   | {type: 'requestApproval', request: ApprovalRequest}
+ *   | {type: 'report', event: PasteReport}
+ *   | {type: 'scanPaste', text: string}
+ *   | {type: 'decidePage'}
+ *   | {type: 'status'}
+ *   | {type: 'syncNow'}} Message
+ */
+
+/**
+ * @typedef {{ok: true, [key: string]: unknown} | {ok: false, error: string}} Reply
+ */
+
+/** Message types, so a typo is a reference error rather than a silent no-op. */
+export const MSG = Object.freeze({
+  decideVisit: 'decideVisit',
+  pageShown: 'pageShown',
+  warnProceed: 'warnProceed',
+  requestApproval: 'requestApproval',
+  report: 'report',
+  scanPaste: 'scanPaste',
+  decidePage: 'decidePage',
+  status: 'status',
+  syncNow: 'syncNow',
+});
+
+/** The only messages a content script (a web page's renderer) may send. */
+export const CONTENT_MESSAGES = new Set([MSG.report, MSG.scanPaste, MSG.decidePage]);
+
+/** Paste report kinds a content script may send. */
+export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed']);
+
+/** Keys in chrome.storage.local that content scripts read. */
+export const STORAGE = Object.freeze({
+  /** The last good policy bundle: {@link import('../background/policy-store.js').StoredPolicy}. */
+  policy: 'policy',
+  /** Who is browsing: `{department, user}`. */
+  who: 'who',
+});

@@ -1,0 +1,77 @@
+/**
+ * The whole stack for one test file: a real `lifeguard serve`, the fake sites (and the proxy
+ * to the server), the managed policy IT would push, and Chromium with the extension, synced
+ * once with the server. Closing it removes the managed policy file and every temporary
+ * folder.
+ */
+import { Browser, removeManagedPolicy, writeManagedPolicy } from './browser.js';
+import { LifeguardServer } from './server.js';
+import { FakeSites, SERVER_HOST } from './sites.js';
+import { cleanup, tempDir, waitFor } from './util.js';
+
+export const DEPARTMENT = 'planning';
+
+export async function startStack() {
+  const server = new LifeguardServer({ department: DEPARTMENT });
+  await server.start();
+  const dir = tempDir('lifeguard-sites-');
+  const sites = new FakeSites(dir, () => server.url);
+  await sites.start();
+  writeManagedPolicy({ serverUrl: `https://${SERVER_HOST}`, deviceToken: server.deviceToken, department: DEPARTMENT, policyPublicKey: server.publicKey, syncMinutes: 60 });
+  const browser = new Browser({ resolverRules: sites.resolverRules() });
+  try {
+    await browser.launch();
+    // Managed storage arrives a few seconds after start; then the extension syncs.
+    await waitFor(async () => (await browser.status()).policySource === 'server', 'the first policy sync', 40_000);
+  } catch (e) {
+    removeManagedPolicy();
+    await browser.close().catch(() => {});
+    await sites.stop();
+    await server.dispose();
+    cleanup(dir);
+    throw e;
+  }
+  return {
+    server,
+    sites,
+    browser,
+    async close() {
+      removeManagedPolicy();
+      await browser.close();
+      await sites.stop();
+      await server.dispose();
+      cleanup(dir);
+    },
+  };
+}
+
+/**
+ * Pastes for real: the text goes on the clipboard and Control+V makes Chromium fire a
+ * trusted paste event (a synthetic ClipboardEvent would prove nothing).
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {string} text
+ */
+export async function realPaste(page, selector, text) {
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.click(selector);
+  await page.keyboard.press('Control+V');
+}
+
+/**
+ * Drops a file on an element, as dragging it from the desktop would deliver it.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {string} name
+ * @param {string} content
+ */
+export async function dropFile(page, selector, name, content) {
+  await page.evaluate(
+    ([sel, n, c]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([c], n, { type: 'text/plain' }));
+      document.querySelector(sel)?.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+    },
+    [selector, name, content],
+  );
+}
