@@ -9,6 +9,7 @@ mod approvals;
 mod console;
 mod ops;
 mod sync;
+mod users;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -40,6 +41,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(approvals::routes)
                     .configure(admin::routes)
                     .configure(console::routes)
+                    .configure(users::routes)
                     .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
             );
     }

@@ -269,6 +269,13 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, email: &str) -> anyhow::Result<Option<User>>;
     /// How many console accounts exist.
     async fn user_count(&self) -> anyhow::Result<i64>;
+    /// Every console account, by e-mail.
+    async fn users(&self) -> anyhow::Result<Vec<User>>;
+    /// Creates (`create`) or replaces an existing console account, with its audit entry:
+    /// [`Write::Stale`] if the account exists (create) or does not (replace).
+    async fn save_user(&self, user: &User, create: bool, audit: &AuditEntry) -> anyhow::Result<Write>;
+    /// Deletes a console account, with its audit entry; [`Write::Stale`] if there is none.
+    async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write>;
 
     /// Stores events whose id is new, in one transaction; returns the ids stored.
     async fn insert_events(&self, events: &[Event]) -> anyhow::Result<Vec<String>>;

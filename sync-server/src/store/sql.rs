@@ -266,6 +266,52 @@ impl Store for SqlStore {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
     }
 
+    async fn users(&self) -> anyhow::Result<Vec<User>> {
+        let rows = sqlx::query("SELECT email, password_hash, role, department FROM users ORDER BY email").fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| -> sqlx::Result<User> {
+                Ok(User { email: r.try_get("email")?, password_hash: r.try_get("password_hash")?, role: r.try_get("role")?, department: r.try_get("department")? })
+            })
+            .collect::<sqlx::Result<_>>()?)
+    }
+
+    async fn save_user(&self, u: &User, create: bool, audit: &AuditEntry) -> anyhow::Result<Write> {
+        let mut tx = self.pool.begin().await?;
+        let query = if create {
+            sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING")
+                .bind(&u.email)
+                .bind(&u.password_hash)
+                .bind(&u.role)
+                .bind(&u.department)
+                .bind(now())
+        } else {
+            sqlx::query("UPDATE users SET password_hash = $2, role = $3, department = $4 WHERE email = $1")
+                .bind(&u.email)
+                .bind(&u.password_hash)
+                .bind(&u.role)
+                .bind(&u.department)
+        };
+        let n = query.execute(&mut *tx).await?.rows_affected();
+        if n != 1 {
+            return Ok(Write::Stale);
+        }
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Write::Done)
+    }
+
+    async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("DELETE FROM users WHERE email = $1").bind(email).execute(&mut *tx).await?.rows_affected();
+        if n != 1 {
+            return Ok(Write::Stale);
+        }
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Write::Done)
+    }
+
     async fn insert_events(&self, events: &[Event]) -> anyhow::Result<Vec<String>> {
         let mut stored = Vec::with_capacity(events.len());
         if events.is_empty() {

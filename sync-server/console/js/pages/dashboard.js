@@ -198,6 +198,8 @@ function chartCard(id, title, rows, keyLabel, draw) {
  * @param {string} keyLabel
  */
 function barCard(id, title, rows, keyLabel) {
+  // Events without a category (a paste) or a department have an empty key.
+  rows = rows.map((r) => ({ key: r.key || '(none)', count: r.count }));
   return chartCard(id, title, rows, keyLabel, (canvas) =>
     new window.Chart(canvas, {
       type: 'bar',

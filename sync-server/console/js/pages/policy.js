@@ -158,12 +158,18 @@ export async function render(root, ctx) {
   const edit = (item) => {
     fill(editor, itemForm(section, def, item, async (saved) => {
       fill(editor);
-      ctx.navigate('policy', { section, saved: saved.id });
+      ctx.navigate('policy', { section, saved: saved.id, q: saved.id });
     }));
     editor.scrollIntoView({ block: 'nearest' });
   };
 
-  const items = /** @type {any[]} */ (doc[section] ?? []);
+  const allItems = /** @type {any[]} */ (doc[section] ?? []);
+  // The default policy has hundreds of site rules: search them, and show a page at a time.
+  const search = (ctx.params.get('q') ?? '').trim().toLowerCase();
+  const shown = Number(ctx.params.get('show') ?? '25') || 25;
+  const matching = search ? allItems.filter((i) => JSON.stringify(i).toLowerCase().includes(search)) : allItems;
+  const items = matching.slice(0, shown);
+  const searchBox = h('input', { type: 'search', name: 'q', value: ctx.params.get('q'), placeholder: 'id, host, message…', size: 30 });
   const columns = [...def.columns];
   if (editable) {
     columns.push({
@@ -198,6 +204,7 @@ export async function render(root, ctx) {
     saved ? notice('ok', `Saved “${saved}” in the draft. Publish to send it to browsers.`) : null,
     deleted ? notice('ok', `Removed “${deleted}” from the draft.`) : null,
     status,
+    ctx.can.publish ? publishPanel(latest, doc, ctx) : null,
     h(
       'div',
       { class: 'tabs', role: 'tablist' },
@@ -216,10 +223,19 @@ export async function render(root, ctx) {
       section === 'exceptions' && !ctx.can.editExceptions ? notice('info', 'Only the City Manager adds or changes exceptions (§VIII).') : null,
       editable ? h('button', { type: 'button', id: 'add-item', class: 'primary', onclick: () => edit() }, `Add to ${def.label.toLowerCase()}`) : null,
       editor,
-      table(columns, items, { empty: `No ${def.label.toLowerCase()} in the draft.`, class: 'items' }),
+      h(
+        'form',
+        { class: 'toolbar', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); ctx.navigate('policy', { section, q: searchBox.value }); } },
+        field('Search', searchBox),
+        h('button', { type: 'submit' }, 'Search'),
+        h('span', { class: 'muted', id: 'items-count', text: `${items.length} of ${matching.length} shown` }),
+      ),
+      table(columns, items, { empty: search ? 'Nothing matches.' : `No ${def.label.toLowerCase()} in the draft.`, class: 'items' }),
+      matching.length > items.length
+        ? h('button', { type: 'button', id: 'show-more', onclick: () => ctx.navigate('policy', { section, q: ctx.params.get('q') ?? '', show: String(shown + 100) }) }, 'Show more')
+        : null,
     ),
     tryIt(versions.versions),
-    ctx.can.publish ? publishPanel(latest, doc, ctx) : null,
   );
 }
 
