@@ -6,11 +6,35 @@
 //! confirmed by its detector's validator (checksums, number-range rules) and, where the
 //! shape alone is ambiguous, by context words near it. Findings carry byte offsets into
 //! the scanned UTF-8 text.
+//!
+//! The pieces, in the order a candidate meets them:
+//! - `shapes`: the patterns, one per shape of token, in priority order;
+//! - `classify`: one function per shape that decides which detector, if any, a
+//!   candidate is, and where the search resumes;
+//! - `validators`: checksums and range rules (Luhn, ABA, SSN, VIN, NPI, DEA, MBI);
+//! - `context`: the words near a candidate that disambiguate bare numbers;
+//! - `secrets`: placeholder rules for keys and passwords, PEM blocks.
+//!
+//! Overlaps are resolved by construction: shapes that can be the same token are one
+//! pattern, so the automaton's leftmost-first choice never hides a detector; findings
+//! never overlap.
 
 use std::fmt;
 use std::str::FromStr;
 
+use regex_automata::Input;
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
 use serde::{Deserialize, Serialize};
+
+mod classify;
+mod context;
+mod secrets;
+mod shapes;
+mod validators;
+
+use classify::{Scan, Sink};
+use shapes::Shape;
 
 /// How sensitive a kind of data is. Content rules act on severities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -123,7 +147,7 @@ detectors! {
     /// PEM private key block.
     PrivateKey = "private_key", "[PRIVATE_KEY]", Critical;
     /// JSON Web Token.
-    Jwt = "jwt", "[JWT]", High;
+    Jwt = "jwt", "[JWT]", Critical;
     /// A password assigned in text or config (`password: hunter2`).
     PasswordAssignment = "password_assignment", "[PASSWORD]", Critical;
 }
@@ -155,7 +179,8 @@ impl Serialize for Detector {
 impl<'de> Deserialize<'de> for Detector {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(|_| serde::de::Error::custom(format_args!("unknown detector `{s}`")))
+        s.parse()
+            .map_err(|_| serde::de::Error::custom(format_args!("unknown detector `{s}`")))
     }
 }
 
@@ -175,19 +200,48 @@ pub struct Finding {
 /// The compiled detectors. Build once with [`Scanner::new`], share, and scan many texts.
 #[derive(Debug)]
 pub struct Scanner {
-    _private: (),
+    /// Every shape's pattern in one automaton; pattern `i` is `Shape::ALL[i]`.
+    shapes: Regex,
 }
 
 impl Scanner {
     /// Compiles every detector.
     pub fn new() -> Scanner {
-        Scanner { _private: () }
+        let patterns = Shape::ALL.map(Shape::pattern);
+        // Unicode off: ASCII `\b`, `\d` and `(?i)` keep the lazy DFA small and let it run
+        // on non-ASCII text instead of giving up (see `shapes`).
+        let shapes = Regex::builder()
+            .syntax(syntax::Config::new().unicode(false))
+            .build_many(&patterns)
+            .expect("detector patterns are constants and compile");
+        Scanner { shapes }
     }
 
     /// Scans `text`, appending findings to `out` in order of their start offset. Findings
     /// do not overlap.
     pub fn scan_into(&self, text: &str, out: &mut Vec<Finding>) {
-        let _ = (text, out);
+        let mut scan = Scan {
+            text,
+            sink: Sink::new(out),
+            pem_ends: Default::default(),
+        };
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = self.shapes.search(&Input::new(text).range(at..)) else {
+                break;
+            };
+            let Some(shape) = Shape::from_index(m.pattern().as_usize()) else {
+                break;
+            };
+            let resume = scan.candidate(shape, m.start(), m.end());
+            // Always move forward, and only to a char boundary (every pattern matches
+            // ASCII, so `m.end()` is one).
+            at = if resume > m.start() && text.is_char_boundary(resume) {
+                resume
+            } else {
+                m.end()
+            };
+        }
     }
 
     /// Scans `text` and returns its findings in order of their start offset.

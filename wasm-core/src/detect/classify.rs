@@ -1,0 +1,673 @@
+//! Classification: turning a candidate found by shape into a finding, or into nothing.
+//!
+//! Each shape has one function here. Strong evidence (a checksum, a fixed format, a vendor
+//! prefix) makes a finding on its own; weak evidence (a bare number of the right length)
+//! needs a context word, and when several detectors fit the same candidate, the one whose
+//! context word is nearest wins, ties going to the earlier in the list. Every function
+//! returns where the search resumes; nothing here allocates.
+
+use super::context::{Ctx, Nearby};
+use super::secrets::{self, PemEnds};
+use super::shapes::Shape;
+use super::validators as valid;
+use super::{Detector, Finding};
+
+/// Where findings go: keeps them ordered and non-overlapping.
+pub(crate) struct Sink<'a> {
+    out: &'a mut Vec<Finding>,
+    last_end: usize,
+}
+
+impl<'a> Sink<'a> {
+    pub(crate) fn new(out: &'a mut Vec<Finding>) -> Sink<'a> {
+        Sink { out, last_end: 0 }
+    }
+
+    /// Records a finding unless it would overlap the previous one (a classifier may widen
+    /// a span backwards, e.g. to the `+` of `+1 310 …`).
+    fn push(&mut self, detector: Detector, start: usize, end: usize) {
+        if start >= self.last_end && end > start {
+            self.out.push(Finding {
+                detector,
+                severity: detector.severity(),
+                start,
+                end,
+            });
+            self.last_end = end;
+        }
+    }
+}
+
+/// State that lives for one scan.
+pub(crate) struct Scan<'t, 'o> {
+    pub(crate) text: &'t str,
+    pub(crate) sink: Sink<'o>,
+    pub(crate) pem_ends: PemEnds,
+}
+
+/// Up to this many detectors can fit one candidate (a bare 9-digit number fits ten).
+const MAX_OPTIONS: usize = 16;
+
+/// The detectors that fit a candidate if the right context word is near, in priority
+/// order, each with how many groups of a numeric run it covers.
+struct Options {
+    items: [(Detector, Ctx, usize); MAX_OPTIONS],
+    len: usize,
+}
+
+impl Options {
+    fn new() -> Options {
+        Options {
+            items: [(Detector::UsSsn, Ctx::Ssn, 1); MAX_OPTIONS],
+            len: 0,
+        }
+    }
+
+    fn add(&mut self, detector: Detector, ctx: Ctx, groups: usize) {
+        if self.len < MAX_OPTIONS {
+            self.items[self.len] = (detector, ctx, groups);
+            self.len += 1;
+        }
+    }
+
+    /// The option whose context word is nearest `text[start..end]`, if any has one.
+    fn pick(&self, text: &str, start: usize, end: usize) -> Option<(Detector, usize)> {
+        if self.len == 0 {
+            return None;
+        }
+        let nearby = Nearby::around(text, start, end);
+        let mut best: Option<(Detector, usize, u16)> = None;
+        for &(detector, ctx, groups) in &self.items[..self.len] {
+            if let Some(d) = nearby.distance(ctx) {
+                if best.is_none_or(|(_, _, bd)| d < bd) {
+                    best = Some((detector, groups, d));
+                }
+            }
+        }
+        best.map(|(detector, groups, _)| (detector, groups))
+    }
+}
+
+impl Scan<'_, '_> {
+    /// Classifies the candidate `text[start..end]` of `shape`; returns where to resume.
+    pub(crate) fn candidate(&mut self, shape: Shape, start: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let token = &bytes[start..end];
+        match shape {
+            Shape::PrivateKey => {
+                let block_end = self.pem_ends.block_end(self.text, start, end);
+                self.sink.push(Detector::PrivateKey, start, block_end);
+                return block_end;
+            }
+            Shape::AwsKey => self.secret(Detector::AwsAccessKey, start, end, 4),
+            Shape::GithubToken => {
+                let prefix = if token.starts_with(b"github_pat_") {
+                    11
+                } else {
+                    4
+                };
+                self.secret(Detector::GithubToken, start, end, prefix);
+            }
+            Shape::SlackToken => self.secret(Detector::SlackToken, start, end, 5),
+            Shape::OpenaiKey => {
+                let rest = &token[3..];
+                // Anthropic keys share the `sk-` prefix but are not OpenAI keys.
+                if !rest.starts_with(b"ant-") {
+                    let prefix = [&b"proj-"[..], b"svcacct-", b"admin-"]
+                        .iter()
+                        .find(|p| rest.starts_with(p))
+                        .map_or(0, |p| p.len());
+                    self.secret(Detector::OpenaiApiKey, start, end, 3 + prefix);
+                }
+            }
+            Shape::GoogleKey => {
+                let next = bytes.get(end).copied().unwrap_or(b' ');
+                if !(next.is_ascii_alphanumeric() || next == b'_' || next == b'-') {
+                    self.secret(Detector::GoogleApiKey, start, end, 4);
+                }
+            }
+            Shape::Jwt => {
+                let payload = token.split(|&b| b == b'.').nth(1).unwrap_or_default();
+                if !secrets::low_entropy(payload.get(3..).unwrap_or_default()) {
+                    self.sink.push(Detector::Jwt, start, end);
+                }
+            }
+            Shape::Email => self.email(start, end),
+            Shape::PasswordKey => return self.password(start, end),
+            Shape::Ipv6 => self.ipv6(start, end),
+            Shape::Ipv4 => {
+                if self.dotted_alone(start, end) && valid_ipv4(token) {
+                    self.sink.push(Detector::IpAddress, start, end);
+                }
+            }
+            Shape::ParenPhone => self.paren_phone(start, end),
+            Shape::Mbi => {
+                let mut mbi = [0u8; 11];
+                let mut n = 0;
+                for &b in token.iter().filter(|&&b| b != b'-') {
+                    if n < mbi.len() {
+                        mbi[n] = b;
+                    }
+                    n += 1;
+                }
+                if n == mbi.len() && valid::mbi(&mbi) {
+                    self.sink.push(Detector::UsMbi, start, end);
+                }
+            }
+            Shape::LetteredCase => {
+                if Nearby::around(self.text, start, end).has(Ctx::Case) {
+                    self.sink.push(Detector::CjiCaseNumber, start, end);
+                }
+            }
+            Shape::UpperAlnum => self.upper_alnum(start, end),
+            Shape::MonthDate => {
+                if Nearby::around(self.text, start, end).has(Ctx::Birth) {
+                    self.sink.push(Detector::DateOfBirth, start, end);
+                }
+            }
+            Shape::Street => {
+                // "In 2024 The Court ruled": a year and a capitalised phrase, not an address.
+                let first_word = token
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map(|i| &token[i + 1..]);
+                if !first_word.is_some_and(|w| w.starts_with(b"The ")) {
+                    self.sink.push(Detector::StreetAddress, start, end);
+                }
+            }
+            Shape::Numeric => return self.numeric(start, end),
+        }
+        end
+    }
+
+    /// A vendor token: a finding unless its random part (after `prefix` bytes) is a
+    /// placeholder.
+    fn secret(&mut self, detector: Detector, start: usize, end: usize, prefix: usize) {
+        let random = self
+            .text
+            .as_bytes()
+            .get(start + prefix..end)
+            .unwrap_or_default();
+        if !secrets::low_entropy(random) {
+            self.sink.push(detector, start, end);
+        }
+    }
+
+    fn email(&mut self, start: usize, end: usize) {
+        let bytes = self.text.as_bytes();
+        let Some(at) = (start..end).find(|&i| bytes[i] == b'@') else {
+            return;
+        };
+        // The local part may not start with punctuation ("--john@x.com" is john@x.com).
+        let Some(start) = (start..at).find(|&i| bytes[i].is_ascii_alphanumeric()) else {
+            return;
+        };
+        // `icon@2x.png` is an image name at a pixel density, not an address.
+        let tld_at = bytes[start..end]
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(end, |i| start + i + 1);
+        let tld = &bytes[tld_at..end];
+        let image = [
+            &b"png"[..],
+            b"jpg",
+            b"jpeg",
+            b"gif",
+            b"svg",
+            b"webp",
+            b"ico",
+        ]
+        .iter()
+        .any(|ext| tld.eq_ignore_ascii_case(ext));
+        if !image {
+            self.sink.push(Detector::Email, start, end);
+        }
+    }
+
+    /// `password: value`: the finding is the value alone.
+    fn password(&mut self, start: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let key = &bytes[start..end];
+        // The key must start a word, or a camelCase part of one (`dbPassword`), but not
+        // be the tail of another word (`bypass:`, `compass:`).
+        if let Some(&prev) = start.checked_sub(1).and_then(|i| bytes.get(i)) {
+            let camel = prev.is_ascii_lowercase() && key[0] == b'P';
+            if prev.is_ascii_alphanumeric() && !camel {
+                return end;
+            }
+        }
+        let long_key = key.len() >= 6
+            && (key[..6].eq_ignore_ascii_case(b"passwo")
+                || key[..6].eq_ignore_ascii_case(b"passwd"));
+        let Some((value_start, value_end)) = secrets::password_value(self.text, end) else {
+            return end;
+        };
+        let value = &bytes[value_start..value_end];
+        if value.len() < 4 || secrets::placeholder_password(value) {
+            return end;
+        }
+        // `pass` and `pwd` are also ordinary words ("Hall pass: Required"); after them a
+        // value must look like a password (a digit or symbol in it), not like a word.
+        if !long_key && value.iter().all(u8::is_ascii_alphabetic) {
+            return end;
+        }
+        self.sink
+            .push(Detector::PasswordAssignment, value_start, value_end);
+        value_end
+    }
+
+    fn ipv6(&mut self, start: usize, end: usize) {
+        let bytes = self.text.as_bytes();
+        let token = &bytes[start..end];
+        let before = start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(end).copied();
+        // Not part of a longer word or address (`Foo::Bar`, `a:b:c:d:e:f:g:h:i`).
+        let joined =
+            |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_');
+        if joined(before) || joined(after) || before == Some(b'.') {
+            return;
+        }
+        if let Some(v4) = token
+            .strip_prefix(b"::ffff:")
+            .or_else(|| token.strip_prefix(b"::FFFF:"))
+        {
+            if valid_ipv4(v4) {
+                self.sink.push(Detector::IpAddress, start, end);
+            }
+            return;
+        }
+        if after == Some(b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+            return;
+        }
+        let compressed = token
+            .windows(2)
+            .filter(|w| w[0] == b':' && w[1] == b':')
+            .count();
+        let groups = token
+            .split(|&b| b == b':')
+            .filter(|g| !g.is_empty())
+            .count();
+        let hex_digits = token.iter().filter(|b| b.is_ascii_hexdigit()).count();
+        let has_digit = token.iter().any(u8::is_ascii_digit);
+        let shape_ok = match compressed {
+            0 => groups == 8,
+            1 => groups <= 7,
+            _ => false,
+        };
+        // `dead::beef` and `a::b` are code more often than addresses; `::1` is loopback.
+        if shape_ok && has_digit && (hex_digits >= 4 || token == b"::1") {
+            self.sink.push(Detector::IpAddress, start, end);
+        }
+    }
+
+    /// True if a dotted number is not part of a longer dotted run (`1.2.3.4.5`, an OID).
+    fn dotted_alone(&self, start: usize, end: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let dot_digit = |dot: usize, digit: usize| {
+            bytes.get(dot) == Some(&b'.') && bytes.get(digit).is_some_and(u8::is_ascii_digit)
+        };
+        let before = start >= 2 && dot_digit(start - 1, start - 2);
+        !before && !dot_digit(end, end + 1)
+    }
+
+    fn paren_phone(&mut self, start: usize, end: usize) {
+        let bytes = self.text.as_bytes();
+        let Some(open) = (start..end).find(|&i| bytes[i] == b'(') else {
+            return;
+        };
+        let mut digits = [0u8; 10];
+        let mut n = 0;
+        for &b in bytes[open..end].iter().filter(|b| b.is_ascii_digit()) {
+            if n < digits.len() {
+                digits[n] = b;
+            }
+            n += 1;
+        }
+        if n != 10 || !valid::nanp(&digits) {
+            return;
+        }
+        // A leading `1` glued to a preceding word ("x1 (310) …") is not a country code.
+        let glued = start
+            .checked_sub(1)
+            .is_some_and(|i| bytes[i].is_ascii_alphanumeric());
+        let from = if bytes[start] == b'1' && glued {
+            open
+        } else {
+            start
+        };
+        self.sink.push(Detector::PhoneUs, from, end);
+    }
+
+    fn upper_alnum(&mut self, start: usize, end: usize) {
+        let token = &self.text.as_bytes()[start..end];
+        let (base, ext) = match token.iter().position(|&b| b == b'.') {
+            Some(i) => (&token[..i], &token[i + 1..]),
+            None => (token, &token[..0]),
+        };
+        if ext.is_empty() {
+            if valid::vin(base) {
+                return self.sink.push(Detector::Vin, start, end);
+            }
+            if valid::dea(base) {
+                return self.sink.push(Detector::UsDea, start, end);
+            }
+        }
+        let mut options = Options::new();
+        if valid::icd10(base, ext) && (ext.is_empty() || base.len() == 3) {
+            options.add(Detector::Icd10, Ctx::Diagnosis, 1);
+        }
+        if ext.is_empty() {
+            let letter_digits = base[0].is_ascii_uppercase() && valid::all_digits(&base[1..]);
+            if letter_digits && base.len() == 9 {
+                options.add(Detector::UsPassport, Ctx::Passport, 1);
+            }
+            if letter_digits && (8..=9).contains(&base.len()) {
+                options.add(Detector::UsDriversLicense, Ctx::DriversLicense, 1);
+            }
+            identifier_options(&mut options, base.len());
+        }
+        if let Some((detector, _)) = options.pick(self.text, start, end) {
+            self.sink.push(detector, start, end);
+        }
+    }
+
+    /// A run of digit groups with single separators ("4111 1111 1111 1111 on 3/5/84").
+    /// Tokens start at the run's start or after a space; each is classified in turn.
+    fn numeric(&mut self, start: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut from = start;
+        loop {
+            let run = Run::parse(bytes, from, end);
+            // A long run is taken a window of groups at a time. Stop early enough in each
+            // window that every interpretation (up to five groups) sees all its groups,
+            // then parse the next window from there: re-searching with the automaton
+            // instead would rescan the rest of the run each time (quadratic on "1 1 1 …").
+            let limit = if run.truncated { run.n - 6 } else { run.n };
+            let mut g = 0;
+            while g < limit {
+                match self.numeric_token(&run, g) {
+                    Some((detector, first_byte, groups)) => {
+                        self.sink
+                            .push(detector, first_byte, run.end[g + groups - 1]);
+                        g += groups;
+                    }
+                    None => g = run.next_token(g),
+                }
+            }
+            if !run.truncated {
+                return end;
+            }
+            from = if g < run.n {
+                run.start[g]
+            } else {
+                // The window ended inside a token: go on after the next space.
+                let tail = run.end[run.n - 1];
+                match (tail..end).find(|&i| bytes[i] == b' ') {
+                    Some(space) => space + 1,
+                    None => return end,
+                }
+            };
+        }
+    }
+
+    /// The detector, start and group count of the token starting at group `g`.
+    fn numeric_token(&self, run: &Run, g: usize) -> Option<(Detector, usize, usize)> {
+        let bytes = self.text.as_bytes();
+        let len = |i: usize| run.len(g + i);
+        let sep = |i: usize| run.sep(g + i);
+        let avail = run.n - g;
+        let at = run.start[g];
+        // A token ends at a space or at the end of the run, never inside `12-34-…`.
+        let fits = |k: usize| k <= avail && ((g + k == run.n && !run.truncated) || sep(k) == b' ');
+        let same_seps = |k: usize, allowed: &[u8]| {
+            (2..k).all(|i| sep(i) == sep(1)) && allowed.contains(&sep(1))
+        };
+        let mut buf = [0u8; 20];
+
+        // `+1 310 555 0123`, `1-800-555-0123`, `+13105550123`.
+        let plus = g == 0 && at > self.sink.last_end && bytes[at - 1] == b'+';
+        let from = if plus { at - 1 } else { at };
+        if len(0) == 1 && bytes[at] == b'1' {
+            if fits(4) && len(1) == 3 && len(2) == 3 && len(3) == 4 {
+                let (s2, s3) = (sep(2), sep(3));
+                let digits = run.digits(bytes, g + 1, 3, &mut buf);
+                if s2 == s3
+                    && b" -.".contains(&s2)
+                    && b" -.".contains(&sep(1))
+                    && valid::nanp(digits)
+                {
+                    return Some((Detector::PhoneUs, from, 4));
+                }
+            }
+            if plus && fits(2) && len(1) == 10 && valid::nanp(run.digits(bytes, g + 1, 1, &mut buf))
+            {
+                return Some((Detector::PhoneUs, from, 2));
+            }
+        }
+        if plus
+            && fits(1)
+            && len(0) == 11
+            && bytes[at] == b'1'
+            && valid::nanp(&bytes[at + 1..at + 11])
+        {
+            return Some((Detector::PhoneUs, from, 1));
+        }
+
+        // Card numbers, longest layout first (4-4-4-4-3 before 4-4-4-4).
+        for k in (1..=avail.min(5)).rev() {
+            let layout = k == 1
+                || (same_seps(k, b" -")
+                    && len(0) == 4
+                    && (1..k).all(|i| (3..=6).contains(&len(i))));
+            if fits(k) && layout && valid::card(run.digits(bytes, g, k, &mut buf)) {
+                return Some((Detector::CreditCard, at, k));
+            }
+        }
+
+        // 123-45-6789 and 310-555-0123: formatted, so valid without context.
+        if fits(3) && len(0) == 3 && len(2) == 4 {
+            let digits = run.digits(bytes, g, 3, &mut buf);
+            if len(1) == 2 && same_seps(3, b" -") {
+                if valid::ssn(digits) {
+                    return Some((Detector::UsSsn, at, 3));
+                }
+                if valid::itin(digits) {
+                    return Some((Detector::UsItin, at, 3));
+                }
+            }
+            if len(1) == 3 && same_seps(3, b" -.") && valid::nanp(digits) {
+                return Some((Detector::PhoneUs, at, 3));
+            }
+        }
+
+        // Everything else needs a context word.
+        let mut options = Options::new();
+        let tok = run.token_groups(g);
+        if run.truncated && g + tok == run.n {
+            return None; // the token goes on past the groups held
+        }
+        if tok == 3 && same_seps(3, b"/-.") {
+            let field = |i: usize| valid::number(&bytes[run.start[g + i]..run.end[g + i]]);
+            let short = |i: usize| (1..=2).contains(&len(i));
+            let us = short(0) && short(1) && matches!(len(2), 2 | 4);
+            let iso = len(0) == 4 && short(1) && short(2);
+            let year = |i: usize| &bytes[run.start[g + i]..run.end[g + i]];
+            if (us && valid::date(field(0), field(1), year(2)))
+                || (iso && valid::date(field(1), field(2), year(0)))
+            {
+                options.add(Detector::DateOfBirth, Ctx::Birth, 3);
+            }
+        }
+        if tok == 2 && sep(1) == b'-' && (4..=8).contains(&len(1)) {
+            let first = valid::number(&bytes[at..run.end[g]]);
+            let year_like = |l: usize, n: u32| l == 2 || (l == 4 && (1900..=2099).contains(&n));
+            let second = valid::number(&bytes[run.start[g + 1]..run.end[g + 1]]);
+            let year_range = len(1) == 4 && (1900..=2099).contains(&second);
+            if year_like(len(0), first) && !year_range {
+                options.add(Detector::CjiCaseNumber, Ctx::Case, 2);
+            }
+        }
+        if tok >= 2 && same_seps(tok, b"-") {
+            let total: usize = (0..tok).map(len).sum();
+            if (8..=17).contains(&total) {
+                options.add(Detector::UsBankAccount, Ctx::Account, tok);
+            }
+        }
+        if tok == 1 {
+            let digits = &bytes[at..run.end[g]];
+            let n = digits.len();
+            if n == 9 {
+                if valid::ssn(digits) {
+                    options.add(Detector::UsSsn, Ctx::Ssn, 1);
+                }
+                if valid::itin(digits) {
+                    options.add(Detector::UsItin, Ctx::Itin, 1);
+                }
+                if valid::aba_routing(digits) {
+                    options.add(Detector::UsBankRouting, Ctx::Routing, 1);
+                }
+                options.add(Detector::UsPassport, Ctx::Passport, 1);
+            }
+            if n == 10 && valid::npi(digits) {
+                options.add(Detector::UsNpi, Ctx::Npi, 1);
+            }
+            if (n == 10 && valid::nanp(digits))
+                || (n == 11 && digits[0] == b'1' && valid::nanp(&digits[1..]))
+            {
+                options.add(Detector::PhoneUs, Ctx::Phone, 1);
+            }
+            if (8..=17).contains(&n) {
+                options.add(Detector::UsBankAccount, Ctx::Account, 1);
+            }
+            if (7..=9).contains(&n) {
+                options.add(Detector::UsDriversLicense, Ctx::DriversLicense, 1);
+            }
+            identifier_options(&mut options, n);
+        }
+        let span_end = run.end[g + tok - 1];
+        options
+            .pick(self.text, at, span_end)
+            .map(|(detector, groups)| (detector, at, groups))
+    }
+}
+
+/// The context-only detectors any identifier-like token of `len` characters may be.
+fn identifier_options(options: &mut Options, len: usize) {
+    if (6..=10).contains(&len) {
+        options.add(Detector::MedicalRecordNumber, Ctx::MedicalRecord, 1);
+    }
+    if (6..=12).contains(&len) {
+        options.add(Detector::CjiIdentifier, Ctx::Fbi, 1);
+        options.add(Detector::CjiIdentifier, Ctx::StateId, 1);
+        options.add(Detector::CjiIdentifier, Ctx::Ncic, 1);
+    }
+    if (2..=8).contains(&len) {
+        options.add(Detector::LicensePlate, Ctx::Plate, 1);
+    }
+}
+
+/// A dotted quad with every octet at most 255.
+fn valid_ipv4(token: &[u8]) -> bool {
+    let mut octets = 0;
+    for part in token.split(|&b| b == b'.') {
+        if part.is_empty()
+            || part.len() > 3
+            || !valid::all_digits(part)
+            || valid::number(part) > 255
+        {
+            return false;
+        }
+        octets += 1;
+    }
+    octets == 4
+}
+
+/// The most digit groups of a numeric run looked at at once; longer runs are taken a
+/// window at a time.
+const MAX_GROUPS: usize = 24;
+
+/// A numeric run split into digit groups; group `i` is `bytes[start[i]..end[i]]` and the
+/// separator before it (for `i > 0`) is the byte at `start[i] - 1`.
+struct Run {
+    start: [usize; MAX_GROUPS],
+    end: [usize; MAX_GROUPS],
+    /// The separator before each group; 0 before the first.
+    sep: [u8; MAX_GROUPS],
+    n: usize,
+    /// True if the run goes on after the last group held here.
+    truncated: bool,
+}
+
+impl Run {
+    fn parse(bytes: &[u8], start: usize, end: usize) -> Run {
+        let mut run = Run {
+            start: [0; MAX_GROUPS],
+            end: [0; MAX_GROUPS],
+            sep: [0; MAX_GROUPS],
+            n: 0,
+            truncated: false,
+        };
+        let mut i = start;
+        while i < end {
+            if run.n == MAX_GROUPS {
+                run.truncated = true;
+                break;
+            }
+            let group_start = i;
+            while i < end && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            run.start[run.n] = group_start;
+            run.end[run.n] = i;
+            run.sep[run.n] = if run.n == 0 {
+                0
+            } else {
+                bytes[group_start - 1]
+            };
+            run.n += 1;
+            i += 1; // the single separator
+        }
+        run
+    }
+
+    fn len(&self, g: usize) -> usize {
+        if g < self.n {
+            self.end[g] - self.start[g]
+        } else {
+            0
+        }
+    }
+
+    /// The separator before group `g` (0 for the first group or past the end).
+    fn sep(&self, g: usize) -> u8 {
+        if g < self.n { self.sep[g] } else { 0 }
+    }
+
+    /// How many groups the space-delimited token starting at group `g` has.
+    fn token_groups(&self, g: usize) -> usize {
+        let mut k = 1;
+        while g + k < self.n && self.sep[g + k] != b' ' {
+            k += 1;
+        }
+        k
+    }
+
+    /// The first group of the next space-delimited token after the one at `g`.
+    fn next_token(&self, g: usize) -> usize {
+        g + self.token_groups(g)
+    }
+
+    /// The digits of `k` groups from `g`, concatenated into `buf` (empty if more than 20).
+    fn digits<'b>(&self, bytes: &[u8], g: usize, k: usize, buf: &'b mut [u8; 20]) -> &'b [u8] {
+        let mut n = 0;
+        for i in g..(g + k).min(self.n) {
+            let group = &bytes[self.start[i]..self.end[i]];
+            if n + group.len() > buf.len() {
+                return &buf[..0];
+            }
+            buf[n..n + group.len()].copy_from_slice(group);
+            n += group.len();
+        }
+        &buf[..n]
+    }
+}
