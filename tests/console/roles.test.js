@@ -25,6 +25,15 @@ before(async () => {
     { kind: 'visit_warned', time: now, host: 'otter.ai', category: 'embedded_ai', action: 'warn', user: 'planner@redondo.org' },
     { kind: 'visit_warned', time: now, host: 'otter.ai', category: 'embedded_ai', action: 'warn', user: 'planner@redondo.org' },
   ]);
+  // A tool IT restricted to one department and one person (§IV.1, §V).
+  const it = await server.login('it@redondo.org');
+  await server.api(it, 'PUT', '/v1/admin/draft/authorized_tools/m365-copilot', {
+    name: 'Microsoft 365 Copilot',
+    hosts: ['m365.cloud.microsoft'],
+    departments: ['information-technology'],
+    users: ['jane.doe@redondo.org'],
+    policy_ref: 'APP 04.05 §IV.1 Authorization Requirement; §V Governance',
+  });
   browser = await launchBrowser();
 });
 
@@ -94,7 +103,7 @@ test('an IT administrator sees every page and may edit, publish and manage users
   await context.close();
 });
 
-test('a department head sees their own department only and changes nothing', async () => {
+test('a department head sees their own department only, keeps the staff list of restricted tools, and publishes nothing', async () => {
   const { page, context, problems } = await newPage(browser);
   await signIn(page, server, 'chief@redondo.org');
   assert.deepEqual(await menu(page), ['Dashboard', 'Reports', 'Policy', 'Versions', 'Approval requests']);
@@ -115,8 +124,25 @@ test('a department head sees their own department only and changes nothing', asy
   assert.equal(await page.locator('#add-item').count(), 0);
   assert.equal(await page.locator('#publish').count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0);
+  // §V: the department head keeps the staff list of a tool IT restricted, in the draft.
   await page.locator('.tabs button[data-section="authorized_tools"]').click();
   await page.getByText('Department heads keep the list of their staff').waitFor();
+  const everyone = page.locator('#section-authorized_tools table.items tbody tr', { hasText: 'city-enterprise-ai' });
+  await everyone.locator('td:last-child', { hasText: 'everyone' }).waitFor();
+  assert.equal(await everyone.getByRole('button', { name: 'Edit staff' }).count(), 0);
+  await page.locator('button[data-staff="m365-copilot"]').click();
+  const staff = page.locator('#staff-form [name="staff-users"]');
+  assert.equal(await staff.inputValue(), 'jane.doe@redondo.org');
+  await staff.fill('jane.doe@redondo.org\nOfficer.Lee@redondo.org');
+  await page.locator('#staff-form').getByRole('button', { name: 'Save to draft' }).click();
+  await page.getByText('Saved “m365-copilot” in the draft. Browsers get it once IT publishes the draft.').waitFor();
+  await page.locator('#section-authorized_tools table.items tbody tr', { hasText: 'm365-copilot' }).getByText('officer.lee@redondo.org').waitFor();
+  await screenshot(page, 'policy-dept-head-staff');
+  assert.equal(await fromPage(page, 'PUT', '/v1/admin/tools/city-enterprise-ai/staff', { users: ['x@redondo.org'] }), 403);
+  assert.equal(await fromPage(page, 'PUT', '/v1/admin/draft/authorized_tools/m365-copilot', { name: 'x', hosts: ['x.example'], policy_ref: 'APP' }), 403);
+  const it = await server.login('it@redondo.org');
+  const entries = (await server.api(it, 'GET', '/v1/admin/audit?action=draft.authorized_tools.staff')).entries;
+  assert.deepEqual(entries.map((/** @type {any} */ e) => [e.actor, e.target]), [['chief@redondo.org', 'authorized_tools/m365-copilot']]);
 
   // The server refuses what the console does not offer.
   assert.equal(await fromPage(page, 'GET', '/v1/admin/audit'), 403);
@@ -136,9 +162,8 @@ test('an auditor reads everything, the audit log included, and changes nothing',
   assert.deepEqual(await menu(page), ['Dashboard', 'Reports', 'Policy', 'Versions', 'Approval requests', 'Audit log']);
   await page.locator('#stats [data-stat="total"]').filter({ hasText: /^3$/ }).waitFor();
   await page.locator('#nav a', { hasText: 'Audit log' }).click();
-  // Nothing has changed on this server yet (accounts made with the CLI are not audited).
-  await page.locator('#page-audit').getByText('No audit entries match.').waitFor();
-  assert.equal(await page.getByRole('alert').count(), 0);
+  await page.locator('table.audit tbody tr', { hasText: 'draft.authorized_tools.staff' }).filter({ hasText: 'chief@redondo.org' }).waitFor();
+  await page.locator('table.audit tbody tr', { hasText: 'draft.authorized_tools.put' }).filter({ hasText: 'it@redondo.org' }).waitFor();
   await page.locator('#nav a', { hasText: 'Policy' }).click();
   await page.locator('#section-site_rules table.items').waitFor();
   assert.equal(await page.locator('#add-item').count(), 0);

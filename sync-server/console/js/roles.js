@@ -9,20 +9,21 @@
  * @typedef {import('./api.js').Role} Role
  * @typedef {{
  *   editPolicy: boolean, editExceptions: boolean, publish: boolean, rollback: boolean,
- *   review: boolean, audit: boolean, users: boolean, allDepartments: boolean
+ *   review: boolean, audit: boolean, users: boolean, allDepartments: boolean, editStaff: boolean
  * }} Abilities
  */
 
 /** @type {Record<Role, Abilities>} */
 const ABILITIES = {
   // The IT Director and IT staff: the AI Policy Authority (§V).
-  it_admin: { editPolicy: true, editExceptions: false, publish: true, rollback: true, review: true, audit: true, users: true, allDepartments: true },
-  // Their own department's records (§V); changes nothing city-wide.
-  dept_head: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: false, users: false, allDepartments: false },
+  it_admin: { editPolicy: true, editExceptions: false, publish: true, rollback: true, review: true, audit: true, users: true, allDepartments: true, editStaff: true },
+  // Their own department's records, and the staff authorized per tool (§V); publishes
+  // nothing.
+  dept_head: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: false, users: false, allDepartments: false, editStaff: true },
   // Reads everything, changes nothing.
-  auditor: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: true, users: false, allDepartments: true },
+  auditor: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: true, users: false, allDepartments: true, editStaff: false },
   // Approves exceptions (§VIII) and may publish them.
-  city_manager: { editPolicy: false, editExceptions: true, publish: true, rollback: false, review: false, audit: true, users: false, allDepartments: true },
+  city_manager: { editPolicy: false, editExceptions: true, publish: true, rollback: false, review: false, audit: true, users: false, allDepartments: true, editStaff: false },
 };
 
 /**

@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod console;
 mod ops;
+mod staff;
 mod sync;
 mod users;
 
@@ -42,6 +43,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(admin::routes)
                     .configure(console::routes)
                     .configure(users::routes)
+                    .configure(staff::routes)
                     .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
             );
     }

@@ -32,7 +32,7 @@ export async function render(root, ctx) {
       field('Who', actor),
       field('Action', action),
       field('From', from),
-      field('Until', to),
+      field('Before (date)', to),
       h('button', { type: 'submit', class: 'primary' }, 'Filter'),
     ),
     results,

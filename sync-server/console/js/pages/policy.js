@@ -191,6 +191,18 @@ export async function render(root, ctx) {
     });
   }
 
+  // A department head keeps the staff list of the tools IT restricted (§V); IT edits whole
+  // tools in the form instead.
+  if (section === 'authorized_tools' && ctx.can.editStaff && !editable) {
+    columns.push({
+      label: '',
+      value: (i) =>
+        i.departments?.length || i.users?.length
+          ? h('button', { type: 'button', dataset: { staff: i.id }, onclick: () => { fill(editor, staffForm(i, (t) => ctx.navigate('policy', { section, saved: t.id, q: t.id }))); } }, 'Edit staff')
+          : h('span', { class: 'muted', text: 'everyone' }),
+    });
+  }
+
   const saved = ctx.params.get('saved');
   const deleted = ctx.params.get('deleted');
   fill(
@@ -201,7 +213,7 @@ export async function render(root, ctx) {
       { class: 'muted', id: 'draft-info' },
       `Draft revision ${draft.revision}, last changed by ${draft.updated_by} (${when(draft.updated_at)}). Published: version ${latest}.`,
     ),
-    saved ? notice('ok', `Saved “${saved}” in the draft. Publish to send it to browsers.`) : null,
+    saved ? notice('ok', `Saved “${saved}” in the draft. ${ctx.can.publish ? 'Publish to send it to browsers.' : 'Browsers get it once IT publishes the draft.'}`) : null,
     deleted ? notice('ok', `Removed “${deleted}” from the draft.`) : null,
     status,
     ctx.can.publish ? publishPanel(latest, doc, ctx) : null,
@@ -217,8 +229,8 @@ export async function render(root, ctx) {
       { class: 'card', id: `section-${section}` },
       h('h2', { text: def.label }),
       h('p', { class: 'muted', text: def.ref }),
-      section === 'authorized_tools' && !ctx.can.editPolicy && ctx.session.role === 'dept_head'
-        ? notice('info', 'Department heads keep the list of their staff authorized to use each tool (§V). This server does not yet let a department head change a tool’s staff list; send the list to IT, who edit it here.')
+      section === 'authorized_tools' && ctx.can.editStaff && !editable
+        ? notice('info', 'Department heads keep the list of their staff authorized to use each tool (§V). A change goes into the draft; browsers get it once IT publishes the draft.')
         : null,
       section === 'exceptions' && !ctx.can.editExceptions ? notice('info', 'Only the City Manager adds or changes exceptions (§VIII).') : null,
       editable ? h('button', { type: 'button', id: 'add-item', class: 'primary', onclick: () => edit() }, `Add to ${def.label.toLowerCase()}`) : null,
@@ -267,6 +279,37 @@ export function confirmButton(label, ask, act) {
     },
   }, label);
   return b;
+}
+
+/**
+ * The staff list of one tool.
+ * @param {any} tool
+ * @param {(saved: any) => void} done
+ */
+function staffForm(tool, done) {
+  const status = h('div');
+  const users = h('textarea', { name: 'staff-users', rows: 6, value: (tool.users ?? []).join('\n') });
+  return h(
+    'form',
+    {
+      class: 'stack card',
+      id: 'staff-form',
+      onsubmit: async (/** @type {Event} */ ev) => {
+        ev.preventDefault();
+        const emails = users.value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+        try {
+          done(await api('PUT', `/v1/admin/tools/${encodeURIComponent(tool.id)}/staff`, { users: emails }));
+        } catch (e) {
+          fill(status, errorBox(e));
+        }
+      },
+    },
+    h('h3', { text: `Staff authorized to use ${tool.name}` }),
+    tool.departments?.length ? h('p', { class: 'muted', text: `Also authorized for everyone in: ${list(tool.departments)}.` }) : null,
+    field('Staff e-mail addresses, one per line', users),
+    h('div', { class: 'row-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save to draft')),
+    status,
+  );
 }
 
 /**

@@ -52,7 +52,7 @@ export async function render(root, ctx) {
     'form',
     { class: 'toolbar', id: 'report-filters', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); ctx.navigate('reports', values()); } },
     field('From', inputs.from),
-    field('Until', inputs.to),
+    field('Before (date)', inputs.to),
     field('Department', inputs.department),
     field('User', inputs.user),
     field('Kind', inputs.kind),

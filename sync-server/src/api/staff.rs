@@ -1,0 +1,76 @@
+//! Staff authorized per tool (APP 04.05 §V: department heads "must maintain records of staff
+//! authorized to use AI tools"): the `users` list of an authorized tool, kept by IT and by
+//! department heads.
+//!
+//! A department head changes nothing but that list, and only on a tool IT has already
+//! restricted to named departments or staff (a tool authorized for everyone stays so: giving
+//! it a staff list would take it from everyone else). The change lands in the draft like any
+//! edit, with an audit entry naming the department head; it reaches browsers only when IT or
+//! the City Manager publishes, after seeing it in the diff. Who works in which department is
+//! not known to the server, so that review, and the audit log, are the check on a name from
+//! another department. The last name cannot be removed from a tool that names no department:
+//! with neither, a tool is everyone's.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Admin, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle;
+use crate::state::AppState;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/admin/tools/{id}/staff", web::put().to(put_staff));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Staff {
+    /// Every e-mail the tool is authorized for, replacing the list.
+    users: Vec<String>,
+}
+
+/// Most staff on one tool: a city's, with room; a bound on what one request can write.
+const MAX_STAFF: usize = 5000;
+
+async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Staff>) -> ApiResult<HttpResponse> {
+    who.require(&[Role::ItAdmin, Role::DeptHead])?;
+    let mut users: Vec<String> = body.into_inner().users.iter().map(|u| u.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()).collect();
+    users.sort();
+    users.dedup();
+    if users.len() > MAX_STAFF {
+        return Err(ApiError::BadRequest(format!("a tool lists at most {MAX_STAFF} staff")));
+    }
+    let dept_head = who.role() == Role::DeptHead;
+    let action = "draft.authorized_tools.staff";
+    let doc = lifecycle::edit_draft(&state, &who, action, |doc| {
+        let tool = doc
+            .get_mut("authorized_tools")
+            .and_then(Value::as_array_mut)
+            .and_then(|tools| tools.iter_mut().find(|t| t.get("id").and_then(Value::as_str) == Some(id.as_str())))
+            .ok_or_else(|| ApiError::NotFound(format!("no authorized tool `{id}` in the draft")))?;
+        let listed = |k: &str| tool.get(k).and_then(Value::as_array).is_some_and(|l| !l.is_empty());
+        if dept_head && !listed("departments") && !listed("users") {
+            return Err(ApiError::Forbidden(
+                "this tool is authorized for everyone; only IT can restrict it to named staff (APP 04.05 §IV.1)".into(),
+            ));
+        }
+        // A tool with no departments and no staff is everyone's: emptying the list here would
+        // open it to the whole city, which is a different decision, made in the tool's form.
+        if users.is_empty() && !listed("departments") {
+            return Err(ApiError::Conflict("a tool with no departments and no staff is authorized for everyone; keep at least one person".into()));
+        }
+        let before = tool.clone();
+        let obj = tool.as_object_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("tool `{id}` is not an object")))?;
+        if users.is_empty() {
+            obj.remove("users");
+        } else {
+            obj.insert("users".into(), json!(users));
+        }
+        Ok((format!("authorized_tools/{id}"), Some(before), Some(tool.clone())))
+    })
+    .await?;
+    let tool = doc.get("authorized_tools").and_then(Value::as_array).and_then(|t| t.iter().find(|t| t.get("id").and_then(Value::as_str) == Some(id.as_str()))).cloned();
+    Ok(HttpResponse::Ok().json(tool.unwrap_or(Value::Null)))
+}
