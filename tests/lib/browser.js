@@ -107,18 +107,33 @@ export class Browser {
     return status.status;
   }
 
-  /** Stops every service worker, as Chrome does to an idle one (CDP ServiceWorker domain). */
+  /**
+   * Stops every service worker, as Chrome stops an idle one (CDP ServiceWorker domain);
+   * resolves once the extension's worker has reported "stopped". Chrome may start it again
+   * at once for a pending event: that is a fresh worker with nothing in memory.
+   */
   async stopServiceWorkers() {
     const ctx = /** @type {import('playwright-core').BrowserContext} */ (this.context);
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const page = await ctx.newPage();
+    await page.goto('https://example.org/');
     const cdp = await ctx.newCDPSession(page);
+    const prefix = `chrome-extension://${this.id}/`;
+    const stopped = new Promise((resolve) => {
+      cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+        if (e.versions.some((v) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'stopped')) resolve(undefined);
+      });
+    });
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
-    await cdp.detach();
+    await stopped;
+    await cdp.detach().catch(() => {});
+    await page.close();
   }
 
   async close() {
-    await this.context?.close();
+    await this.context?.close().catch(() => {
+      // Already gone (a stopped worker can take its target down with it).
+    });
     cleanup(this.profile);
   }
 }

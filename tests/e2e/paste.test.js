@@ -1,0 +1,158 @@
+/**
+ * Pastes, drops and uploads on an AI site where the policy inspects them (the City's
+ * authorized enterprise AI, ai.redondo.org), end to end: real clipboard pastes (Control+V),
+ * in a textarea and in a contenteditable editor, on a page with a strict CSP (the engine
+ * cannot run in the page; the service worker decides) and on one without (the engine runs
+ * in the content script). Each test checks what the page holds, what the user is told, and
+ * what the server stored: detector counts, never the text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { dropFile, realPaste, startStack } from '../lib/harness.js';
+import { waitFor } from '../lib/util.js';
+
+const SSN_TEXT = 'Employee Jane Roe, SSN 123-45-6789, start date Monday.';
+const CARD_TEXT = 'Refund to card 4111 1111 1111 1111 please.';
+const EMAIL_TEXT = 'Ask bob.smith@example.com for the agenda.';
+
+/** @type {Awaited<ReturnType<typeof startStack>>} */
+let stack;
+before(async () => {
+  stack = await startStack();
+  await stack.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'https://ai.redondo.org' });
+});
+after(async () => {
+  await stack?.close();
+});
+
+/** @param {string} url */
+async function open(url) {
+  const page = await stack.browser.context.newPage();
+  await page.goto(url);
+  // The guard is ready once it has shown the tool's public-records notice.
+  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  return page;
+}
+
+/** The server's events of a kind, once at least `n` arrived. */
+async function eventsOf(/** @type {string} */ kind, n = 1) {
+  return waitFor(async () => {
+    const e = await stack.server.events({ kind, host: 'ai.redondo.org' });
+    return e.length >= n ? e : null;
+  }, `${n} ${kind} events`);
+}
+
+for (const [mode, url] of [
+  ['strict CSP: decided by the service worker', 'https://ai.redondo.org/'],
+  ['no CSP: decided in the page', 'https://ai.redondo.org/?nocsp'],
+]) {
+  describe(`pastes (${mode})`, () => {
+    test('an SSN pasted into a textarea is blocked: nothing inserted, the user told why', async () => {
+      const page = await open(url);
+      await realPaste(page, '#ta', SSN_TEXT);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /Paste blocked: sensitive data found/);
+      assert.match(await alert.innerText(), /Social Security number/);
+      assert.match(await alert.innerText(), /APP 04\.05 §I Purpose/);
+      assert.equal(await page.inputValue('#ta'), '');
+      await page.close();
+    });
+
+    test('an SSN pasted into a contenteditable editor is blocked', async () => {
+      const page = await open(url);
+      await realPaste(page, '#ce', SSN_TEXT);
+      await page.getByRole('alert').waitFor();
+      assert.equal((await page.locator('#ce').innerText()).trim(), '');
+      await page.close();
+    });
+
+    test('clean text is pasted normally, in both kinds of field', async () => {
+      const page = await open(url);
+      await realPaste(page, '#ta', 'Draft a friendly reminder about the library book sale.');
+      await waitFor(async () => (await page.inputValue('#ta')) === 'Draft a friendly reminder about the library book sale.', 'the textarea text');
+      await realPaste(page, '#ce', 'Summarise the parks plan.');
+      await waitFor(async () => (await page.locator('#ce').innerText()).trim() === 'Summarise the parks plan.', 'the editor text');
+      assert.equal(await page.locator('lifeguard-notice[data-kind="paste"]').count(), 0);
+      await page.close();
+    });
+
+    test('an e-mail address is redacted to a placeholder', async () => {
+      const page = await open(url);
+      await realPaste(page, '#ta', EMAIL_TEXT);
+      await waitFor(async () => (await page.inputValue('#ta')) === 'Ask [EMAIL] for the agenda.', 'the redacted text');
+      await page.getByRole('status').filter({ hasText: 'replaced with placeholders' }).waitFor();
+      await realPaste(page, '#ce', EMAIL_TEXT);
+      await waitFor(async () => (await page.locator('#ce').innerText()).trim() === 'Ask [EMAIL] for the agenda.', 'the redacted editor text');
+      await page.close();
+    });
+
+    test('a card number warns: remove the data, paste anyway, or cancel', async () => {
+      const page = await open(url);
+      const dialog = page.getByRole('alertdialog');
+      await realPaste(page, '#ta', CARD_TEXT);
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /payment card number/);
+      assert.equal(await page.inputValue('#ta'), '', 'nothing is inserted before the user decides');
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(await page.inputValue('#ta'), '');
+
+      await realPaste(page, '#ta', CARD_TEXT);
+      await page.getByRole('button', { name: 'Paste with the data removed' }).click();
+      await waitFor(async () => (await page.inputValue('#ta')) === 'Refund to card [CARD] please.', 'the redacted text');
+
+      await page.fill('#ta', '');
+      await realPaste(page, '#ce', CARD_TEXT);
+      await page.getByRole('button', { name: 'Paste anyway' }).click();
+      await waitFor(async () => (await page.locator('#ce').innerText()).trim() === CARD_TEXT, 'the original text');
+      await page.close();
+    });
+
+    test('a dropped text file with PII is not added; a clean one is', async () => {
+      const page = await open(url);
+      await dropFile(page, '#drop', 'staff.txt', `Name: Jane Roe\n${SSN_TEXT}\n`);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /Drop blocked/);
+      assert.match(await alert.innerText(), /Social Security number/);
+      assert.equal(await page.locator('#dropped').textContent(), '');
+      await dropFile(page, '#drop', 'notes.txt', 'Agenda: parks, library, budget.');
+      await waitFor(async () => (await page.locator('#dropped').textContent()) === 'Agenda: parks, library, budget.', 'the clean file in the page');
+      await page.close();
+    });
+
+    test('a text file chosen for upload with PII is refused; a clean one goes through', async () => {
+      const page = await open(url);
+      await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(`name,ssn\nJane Roe,123-45-6789\n`) });
+      await page.getByRole('alert').waitFor();
+      assert.equal(await page.locator('#chosen').textContent(), '');
+      assert.equal(await page.evaluate(() => /** @type {HTMLInputElement} */ (document.getElementById('file')).files?.length), 0);
+      await page.setInputFiles('#file', { name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('Agenda: parks.') });
+      await waitFor(async () => (await page.locator('#chosen').textContent()) === 'Agenda: parks.', 'the clean file in the page');
+      await page.close();
+    });
+  });
+}
+
+describe('what the server stored', () => {
+  test('paste events carry detector counts and never the text', async () => {
+    // Two modes × (textarea + editor + drop + file) blocked.
+    const blocked = await eventsOf('paste_blocked', 8);
+    assert.equal(blocked.length, 8);
+    for (const e of blocked) {
+      assert.deepEqual(e.detectors, { us_ssn: 1 });
+      assert.equal(e.rule, 'block-critical-data');
+      assert.equal(e.action, 'block');
+      assert.equal(e.incident, true);
+    }
+    const redacted = await eventsOf('paste_redacted', 6);
+    assert.ok(redacted.some((e) => e.action === 'redact' && e.detectors.email === 1));
+    assert.ok(redacted.some((e) => e.action === 'warn' && e.detectors.credit_card === 1));
+    assert.equal((await eventsOf('paste_cancelled', 2)).length, 2);
+    const proceeded = await eventsOf('paste_proceeded', 2);
+    assert.deepEqual(proceeded[0].detectors, { credit_card: 1 });
+    const all = JSON.stringify(await stack.server.events({ host: 'ai.redondo.org' }));
+    for (const secret of ['123-45-6789', '4111', 'bob.smith', 'Jane']) assert.ok(!all.includes(secret), `the server stored ${secret}`);
+  });
+});
