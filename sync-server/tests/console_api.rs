@@ -1,0 +1,133 @@
+//! The API the console adds on top of the policy routes, on SQLite and on PostgreSQL: console
+//! accounts (`/v1/admin/users`) and the staff list of a tool (`/v1/admin/tools/{id}/staff`);
+//! and the console's pages at `/admin` with their security headers.
+
+mod common;
+
+use common::{Backend, Site};
+use lifeguard_server::auth::Role;
+use serde_json::{Value, json};
+
+/// IT creates, lists, changes, resets and deletes accounts; each change is audited without a
+/// password hash; no one locks themselves out; other roles get 403.
+async fn console_accounts_are_managed_by_it(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let me = "it_admin@redondo.test";
+
+    let res = server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": " Chief@Redondo.org ", "role": "dept_head", "department": "Police"})).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let created = res.json();
+    assert_eq!(created["email"], "chief@redondo.org");
+    assert_eq!(created["department"], "police");
+    let password = created["password"].as_str().expect("a generated password").to_owned();
+    let login = server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.json()["role"], "dept_head");
+
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "chief@redondo.org", "role": "auditor"})).await.status, 409);
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "x@redondo.org", "role": "dept_head"})).await.status, 400);
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "x@redondo.org", "role": "device"})).await.status, 400);
+    let short = server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "x@redondo.org", "role": "auditor", "password": "short"})).await;
+    assert_eq!(short.status, 400);
+
+    let res = server.send("PUT", "/v1/admin/users/chief@redondo.org", Some(&it), &json!({"role": "auditor"})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let list = server.get("/v1/admin/users", Some(&it)).await.json();
+    let chief: Vec<&Value> = list["users"].as_array().expect("users").iter().filter(|u| u["email"] == "chief@redondo.org").collect();
+    assert_eq!(chief, vec![&json!({"email": "chief@redondo.org", "role": "auditor", "department": null})]);
+    // The role changed, the password did not.
+    let login = server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await;
+    assert_eq!(login.json()["role"], "auditor");
+
+    let reset = server.request("POST", "/v1/admin/users/chief@redondo.org/password", Some(&it), &[], None).await.json();
+    let new_password = reset["password"].as_str().expect("new password");
+    assert_ne!(new_password, password);
+    assert_eq!(server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await.status, 401);
+
+    assert_eq!(server.request("DELETE", &format!("/v1/admin/users/{me}"), Some(&it), &[], None).await.status, 409);
+    assert_eq!(server.send("PUT", &format!("/v1/admin/users/{me}"), Some(&it), &json!({"role": "auditor"})).await.status, 409);
+    assert_eq!(server.request("DELETE", "/v1/admin/users/chief@redondo.org", Some(&it), &[], None).await.status, 204);
+    assert_eq!(server.request("DELETE", "/v1/admin/users/chief@redondo.org", Some(&it), &[], None).await.status, 404);
+    assert_eq!(server.send("PUT", "/v1/admin/users/nobody@redondo.org", Some(&it), &json!({"role": "auditor"})).await.status, 404);
+
+    for role in [Role::DeptHead, Role::Auditor, Role::CityManager] {
+        let t = server.token(role, Some("police"));
+        assert_eq!(server.get("/v1/admin/users", Some(&t)).await.status, 403, "{role:?}");
+        assert_eq!(server.send("POST", "/v1/admin/users", Some(&t), &json!({"email": "y@redondo.org", "role": "it_admin"})).await.status, 403);
+    }
+
+    let audit = server.get("/v1/admin/audit?action=user.", Some(&it)).await.json();
+    let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
+    assert_eq!(actions, ["user.delete", "user.password", "user.update", "user.add"]);
+    let text = audit.to_string();
+    assert!(!text.contains("argon2") && !text.contains(&password) && !text.contains(new_password), "{text}");
+    server.stop().await;
+}
+
+/// A department head replaces the staff list of a tool IT restricted, and nothing else.
+async fn department_heads_keep_tool_staff_lists(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let head = server.token(Role::DeptHead, Some("planning"));
+    let tool = json!({"name": "Copilot", "hosts": ["m365.cloud.microsoft"], "departments": ["information-technology"], "users": ["jane@redondo.org"], "policy_ref": "APP 04.05 §IV.1"});
+    assert_eq!(server.send("PUT", "/v1/admin/draft/authorized_tools/copilot", Some(&it), &tool).await.status, 200);
+
+    let res = server.send("PUT", "/v1/admin/tools/copilot/staff", Some(&head), &json!({"users": ["jane@redondo.org", " Planner@Redondo.org ", "planner@redondo.org"]})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["users"], json!(["jane@redondo.org", "planner@redondo.org"]));
+    assert_eq!(res.json()["hosts"], json!(["m365.cloud.microsoft"]), "nothing else changed");
+    let draft = server.get("/v1/admin/draft/authorized_tools", Some(&it)).await.json();
+    let saved = draft.as_array().expect("tools").iter().find(|t| t["id"] == "copilot").cloned().expect("copilot");
+    assert_eq!(saved["users"], json!(["jane@redondo.org", "planner@redondo.org"]));
+
+    // A bad address is refused with the policy's own validation.
+    assert_eq!(server.send("PUT", "/v1/admin/tools/copilot/staff", Some(&head), &json!({"users": ["not an address"]})).await.status, 400);
+    // The city's tool for everyone cannot be narrowed by a department head.
+    let open = server.send("PUT", "/v1/admin/tools/city-enterprise-ai/staff", Some(&head), &json!({"users": ["planner@redondo.org"]})).await;
+    assert_eq!(open.status, 403, "{}", open.text());
+    assert_eq!(server.send("PUT", "/v1/admin/tools/nope/staff", Some(&head), &json!({"users": []})).await.status, 404);
+    for role in [Role::Auditor, Role::CityManager] {
+        let t = server.token(role, None);
+        assert_eq!(server.send("PUT", "/v1/admin/tools/copilot/staff", Some(&t), &json!({"users": []})).await.status, 403);
+    }
+    // Emptying the list of a tool that names no department would open it to everyone.
+    let only_users = json!({"name": "Otter", "hosts": ["otter.ai"], "users": ["jane@redondo.org"], "policy_ref": "APP 04.05 §IV.1"});
+    assert_eq!(server.send("PUT", "/v1/admin/draft/authorized_tools/otter", Some(&it), &only_users).await.status, 200);
+    assert_eq!(server.send("PUT", "/v1/admin/tools/otter/staff", Some(&head), &json!({"users": []})).await.status, 409);
+
+    let audit = server.get("/v1/admin/audit?action=draft.authorized_tools.staff", Some(&it)).await.json();
+    let entries = audit["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["actor"], "dept_head@redondo.test");
+    assert_eq!(entries[0]["target"], "authorized_tools/copilot");
+    server.stop().await;
+}
+
+/// The console's files come with a strict CSP, and only the listed files are served.
+async fn console_pages_carry_security_headers(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    // `/admin` redirects to `/admin/` (the client follows it).
+    let redirected = server.get("/admin", None).await;
+    assert_eq!(redirected.status, 200);
+    assert!(redirected.text().contains("js/main.js"));
+    let index = server.get("/admin/", None).await;
+    assert_eq!(index.status, 200);
+    assert!(index.text().contains(r#"<script type="module" src="js/main.js">"#));
+    let csp = index.header("content-security-policy").expect("csp");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), "{csp}");
+    assert_eq!(index.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(index.header("referrer-policy").as_deref(), Some("no-referrer"));
+    let js = server.get("/admin/js/main.js", None).await;
+    assert_eq!(js.header("content-type").as_deref(), Some("text/javascript; charset=utf-8"));
+    assert!(js.header("content-security-policy").is_some());
+    assert_eq!(server.get("/admin/vendor/chart.umd.min.js", None).await.status, 200);
+    assert_eq!(server.get("/admin/../src/main.rs", None).await.status, 404);
+    assert_eq!(server.get("/admin/js/nope.js", None).await.status, 404);
+    server.stop().await;
+}
+
+on_both_databases!(console_accounts_are_managed_by_it, department_heads_keep_tool_staff_lists, console_pages_carry_security_headers);
