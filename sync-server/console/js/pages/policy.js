@@ -30,8 +30,17 @@ const list = (l) => (l ?? []).join(', ');
 const hostsAndPaths = (i) => list(i.hosts) + (i.paths?.length ? ` (paths ${list(i.paths)})` : '');
 /** @param {any} i */
 const who = (i) => [list(i.departments), list(i.users)].filter(Boolean).join('; ') || 'everyone';
-/** @param {any} i */
-const period = (i) => `${i.starts_at ?? 'now'} → ${i.expires_at ?? 'until removed'}`;
+/**
+ * When an exception, pilot or suspension is in force, marked once it has ended (a date
+ * alone means the end of that day, UTC, as the engine reads it).
+ * @param {any} i
+ */
+const period = (i) => {
+  const text = `${i.starts_at ?? 'now'} → ${i.expires_at ?? 'until removed'}`;
+  if (!i.expires_at) return text;
+  const end = /^\d{4}-\d{2}-\d{2}$/.test(i.expires_at) ? Date.parse(i.expires_at) + 86400_000 : Date.parse(i.expires_at);
+  return end <= Date.now() ? h('span', {}, text, ' ', h('span', { class: 'badge action-block', text: 'ended' })) : text;
+};
 
 const ID = /** @type {FieldDef} */ ({ name: 'id', label: 'Id', type: 'text', required: true, hint: 'Letters, digits, - _ . : (unique in the policy)' });
 const HOSTS = /** @type {FieldDef} */ ({ name: 'hosts', label: 'Hosts', type: 'list', required: true, hint: 'One per line; a host covers its subdomains' });
@@ -127,6 +136,15 @@ export const SECTIONS = {
       { label: 'Period', value: period },
       { label: 'Reason', value: (i) => i.reason ?? '' },
       { label: 'By', value: (i) => i.suspended_by ?? '' },
+    ],
+  },
+  known_ai_extensions: {
+    label: 'AI extensions',
+    ref: 'APP 04.05 §II, §IV.1 (reported when installed)',
+    fields: [{ ...ID, hint: 'The Chrome Web Store id: 32 letters a to p' }, { name: 'name', label: 'Name', type: 'text', required: true }],
+    columns: [
+      { label: 'Extension id', value: (i) => h('code', { text: i.id }) },
+      { label: 'Name', value: (i) => i.name },
     ],
   },
 };
