@@ -21,6 +21,9 @@ fi
 echo "==> npm ci (tests/)"
 (cd tests && npm ci --no-audit --no-fund)
 
+echo "==> type-check the console's JSDoc (tsc, no output)"
+tests/node_modules/.bin/tsc -p tests/console/tsconfig.json
+
 echo "==> console tests in headless Chromium"
 rm -rf tests/artifacts/console
 # One file at a time: each starts its own server and browser, and the machine has two cores.

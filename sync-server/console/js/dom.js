@@ -7,7 +7,8 @@
  */
 
 /**
- * @typedef {Node|string|number|null|undefined|false|Child[]} Child
+ * A child of an element: a node, text, nothing, or a (nested) list of them.
+ * @typedef {Node|string|number|null|undefined|false|any[]} Child
  * @typedef {Record<string, unknown>} Attrs
  */
 

@@ -181,8 +181,8 @@ function chartCard(id, title, rows, keyLabel, draw) {
     h('div', { class: 'chart-box' }, canvas),
     table(
       [
-        { label: keyLabel, value: (/** @type {{key: string}} */ r) => r.key },
-        { label: 'Count', value: (/** @type {{count: number}} */ r) => String(r.count), num: true },
+        { label: keyLabel, value: (/** @type {{key: string, count: number}} */ r) => r.key },
+        { label: 'Count', value: (/** @type {{key: string, count: number}} */ r) => String(r.count), num: true },
       ],
       rows,
       { class: 'compact chart-data', empty: 'No data in this range.' },

@@ -163,9 +163,10 @@ function canEdit(section, can) {
  * @param {import('../main.js').Context} ctx
  */
 export async function render(root, ctx) {
-  const section = ctx.params.get('section') in SECTIONS ? /** @type {string} */ (ctx.params.get('section')) : 'site_rules';
+  const asked = ctx.params.get('section') ?? '';
+  const section = asked in SECTIONS ? asked : 'site_rules';
   const [draft, versions] = await Promise.all([api('GET', '/v1/admin/draft'), api('GET', '/v1/admin/versions')]);
-  const latest = versions.versions.reduce((m, /** @type {any} */ v) => Math.max(m, v.version), 0);
+  const latest = versions.versions.reduce((/** @type {number} */ m, /** @type {any} */ v) => Math.max(m, v.version), 0);
   const doc = draft.policy;
   const def = SECTIONS[section];
   const editable = canEdit(section, ctx.can);
@@ -372,7 +373,7 @@ function itemForm(section, def, item, done) {
           return;
         }
         try {
-          const saved = await api('PUT', `/v1/admin/draft/${encodeURIComponent(section)}/${encodeURIComponent(out.id)}`, out);
+          const saved = await api('PUT', `/v1/admin/draft/${encodeURIComponent(section)}/${encodeURIComponent(String(out.id))}`, out);
           done(saved);
         } catch (e) {
           fill(status, errorBox(e));
