@@ -4,6 +4,7 @@
 #   target/lifeguard.crx     CRX3 signed with the city's extension key
 #   target/extension-id.txt  the extension id that key gives (for ExtensionInstallForcelist)
 #   target/update.xml        a gupdate manifest; CODEBASE_URL (env) says where the CRX lives
+#   target/extension.json    {id, version}: what `lifeguard serve` needs to serve update.xml
 #
 # The signing key is the city's own and is never committed: $LIFEGUARD_EXTENSION_KEY, or
 # ~/.config/lifeguard/extension-key.pem, created (RSA 2048, PKCS#8) on the first build. The
@@ -44,6 +45,8 @@ node -e '
 ' manifest/manifest.json "$out/manifest.json" "$pub_b64"
 echo "$ext_id" > target/extension-id.txt
 version=$(node -p 'require("./manifest/manifest.json").version')
+# For `lifeguard serve` (sync-server/src/api/extension.rs), beside the CRX in <data-dir>/extension/.
+printf '{"id": "%s", "version": "%s"}\n' "$ext_id" "$version" > target/extension.json
 
 # Chromium writes DIR.crx next to DIR; it needs a writable profile even to pack.
 profile=$(mktemp -d)

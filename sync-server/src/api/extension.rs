@@ -1,0 +1,78 @@
+//! Self-hosting the browser extension: the update manifest and the CRX that
+//! `ExtensionInstallForcelist` points browsers at (`ID;https://server/extension/update.xml`).
+//!
+//! The operator copies the build's `target/lifeguard.crx` and `target/extension.json`
+//! (`{"id", "version"}`, written by scripts/build-extension.sh) into `<data-dir>/extension/`.
+//! The update manifest is made per request so its `codebase` names this server as the
+//! browser reached it (behind a TLS proxy, the proxy's `Forwarded`/`X-Forwarded-*` headers).
+//! Both routes are public: browsers fetch them without a token, and neither file is secret.
+
+use std::path::PathBuf;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Registers `/extension/update.xml` and `/extension/lifeguard.crx`.
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/extension/update.xml", web::get().to(update_xml))
+        .route("/extension/lifeguard.crx", web::get().to(crx));
+}
+
+/// What the build says about the CRX it packed.
+#[derive(Deserialize)]
+struct ExtensionInfo {
+    id: String,
+    version: String,
+}
+
+fn folder(state: &AppState) -> PathBuf {
+    state.config.data_dir.join("extension")
+}
+
+async fn read(path: PathBuf) -> ApiResult<Vec<u8>> {
+    let missing = format!("the extension is not published on this server (no {})", path.file_name().and_then(|n| n.to_str()).unwrap_or("file"));
+    match web::block(move || std::fs::read(path)).await.map_err(ApiError::internal)? {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::NotFound(missing)),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// An id is 32 letters a-p; a version is dotted numbers. Checked because both go into XML.
+fn valid(info: &ExtensionInfo) -> bool {
+    info.id.len() == 32
+        && info.id.bytes().all(|b| (b'a'..=b'p').contains(&b))
+        && !info.version.is_empty()
+        && info.version.split('.').all(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Escapes text for an XML attribute.
+fn xml_attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('\'', "&apos;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+async fn update_xml(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let bytes = read(folder(&state).join("extension.json")).await?;
+    let info: ExtensionInfo = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+    if !valid(&info) {
+        return Err(ApiError::internal(anyhow::anyhow!("extension/extension.json has an invalid id or version")));
+    }
+    let conn = req.connection_info();
+    let codebase = format!("{}://{}/extension/lifeguard.crx", conn.scheme(), conn.host());
+    let body = format!(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n  <app appid='{}'>\n    <updatecheck codebase='{}' version='{}' />\n  </app>\n</gupdate>\n",
+        info.id,
+        xml_attr(&codebase),
+        info.version
+    );
+    Ok(HttpResponse::Ok().content_type("application/xml").insert_header((header::CACHE_CONTROL, "no-cache")).body(body))
+}
+
+async fn crx(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let bytes = read(folder(&state).join("lifeguard.crx")).await?;
+    Ok(HttpResponse::Ok().content_type("application/x-chrome-extension").insert_header((header::CACHE_CONTROL, "no-cache")).body(bytes))
+}
