@@ -94,14 +94,12 @@ test('"try it" shows what the draft does to a URL and to a paste', async () => {
   await decision.getByText('block', { exact: true }).waitFor();
   // The message is the rule's HTML, as text.
   await decision.getByText(XSS, { exact: true }).waitFor();
-  await screenshot(page, 'policy-try-it');
-  // A paste on its own. (With a URL as well, lifeguard-core's pilot lookup indexes the
-  // grants with a site rule's index and panics when the URL's host has a site rule: the
-  // server answers 500; see the report of the console issue.)
-  await box.locator('[name="try-url"]').fill('');
+  // A paste on that page: the visit and the paste are both decided.
   await box.locator('[name="try-text"]').fill('Resident SSN: 536-22-8726');
   await box.getByRole('button', { name: 'Try it' }).click();
   await page.locator('#try-scan').getByRole('cell', { name: 'us_ssn' }).waitFor();
+  assert.equal(await page.locator('#try-decision [data-k="rule"]').textContent(), 'block-example-ai');
+  await screenshot(page, 'policy-try-it');
   // The published version does not know the rule yet.
   await box.locator('[name="try-url"]').fill('https://chat.example-ai.test/c/1');
   await box.locator('[name="try-text"]').fill('');
