@@ -24,5 +24,5 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = lifeguard_core::redact(&text, &findings);
     let _ = lifeguard_core::content::utf16_spans(&text, &findings);
-    let _ = engine.scan(&text, &Paste { department: Some("police"), ..Paste::default() });
+    let _ = engine.scan(&text, &Paste { department: Some("police"), url: Some("https://chatgpt.com/c/1"), ..Paste::default() });
 });

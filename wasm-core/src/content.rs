@@ -131,8 +131,9 @@ pub(crate) fn pilot_for<'p>(policy: &'p Policy, index: &crate::decide::HostIndex
     let url = crate::decide::parse_url(paste.url?).ok()?;
     let host = crate::decide::url_host(&url)?;
     index.find(host, url.path(), |e| {
-        let g = &policy.grants[e.target as usize];
-        (e.layer == crate::decide::Layer::Grant && g.kind == GrantKind::Pilot && g.active(paste.now) && g.audience.includes(paste.department, paste.user)).then_some(g)
+        // Entries of other layers index other lists: look at grants only.
+        let g = (e.layer == crate::decide::Layer::Grant).then(|| &policy.grants[e.target as usize])?;
+        (g.kind == GrantKind::Pilot && g.active(paste.now) && g.audience.includes(paste.department, paste.user)).then_some(g)
     })
 }
 

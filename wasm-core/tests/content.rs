@@ -115,3 +115,14 @@ fn default_policy_verdicts_on_real_text() {
     let police = e.scan("Suspect vehicle VIN 1HGCM82633A004352 seen on Pacific Coast Hwy.", &paste(Some("police")));
     assert_eq!(police.action, ContentAction::Block);
 }
+
+/// Regression: rating a paste on a page whose host has a site rule (not a grant) indexed the
+/// grants with the site rule's position and panicked out of bounds.
+#[test]
+fn paste_on_a_site_rule_host_does_not_confuse_rules_with_pilots() {
+    let e = Engine::default_city();
+    for url in ["https://chatgpt.com/", "https://www.grammarly.com/", "https://ai.redondo.org/", "https://zzz.example/"] {
+        let p = Paste { department: Some("police"), user: None, url: Some(url), now: 1_780_000_000 };
+        assert_eq!(e.rate(&[f(Detector::Email, 0, 5)], &p).findings.len(), 1, "{url}");
+    }
+}
