@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs Lifeguard on this machine:
 #   - the `lifeguard` binary (server and operator CLI), release build
-#   - the policy engine compiled to WebAssembly for the extension (target/wasm/)
-#   - `lifeguard serve` with the embedded SQLite database and the default city policy
+#   - the policy engine compiled to WebAssembly, and the extension built from it:
+#     target/extension/ (load it unpacked) and target/lifeguard.crx (signed with the city's key)
+#   - `lifeguard serve` with the embedded SQLite database (./lifeguard-data) and the default
+#     city policy, on http://127.0.0.1:8080 (the console is at /admin)
 # Extra arguments go to `lifeguard serve` (e.g. --listen 0.0.0.0:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build --release --locked -p lifeguard-server
 scripts/build-wasm.sh
+SKIP_WASM=1 scripts/build-extension.sh
 bin=target/release/lifeguard
-echo
-echo "Built:"
-echo "  $bin                      the server and operator command line"
-echo "  target/wasm/                         the policy engine for the browser"
-echo "Try:  $bin check https://chatgpt.com/"
-echo "      echo 'SSN 123-45-6789' | $bin scan"
-if "$bin" serve --help >/dev/null 2>&1; then
-  exec "$bin" serve "$@"
-else
-  echo "Not built yet: the sync server (issue 3), the extension (issue 4), the IT console (issue 5)."
-fi
+cat <<EOT
+
+Built:
+  $bin            the server and operator command line
+  target/extension/              the extension, ready to load unpacked (chrome://extensions)
+  target/lifeguard.crx           the same, packed and signed (id in target/extension-id.txt)
+
+Point an extension at this server with managed storage (manifest/DEPLOYMENT.md):
+  serverUrl        http://127.0.0.1:8080
+  deviceToken      \$($bin token issue --role device --department it)
+  policyPublicKey  "public_key" of: $bin keys show
+
+Starting the server; the first start prints where the console account's password is.
+EOT
+exec "$bin" serve "$@"
