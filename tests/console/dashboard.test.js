@@ -103,6 +103,14 @@ test('the dashboard charts the last 30 days of real reports', async () => {
   assert.equal(blockedPerDay.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0), 3);
   await page.locator('#chart-stale-devices').getByText('Not available yet').waitFor();
   await screenshot(page, 'dashboard');
+
+  // A number opens the reports it counts.
+  await page.locator('a.stat', { has: page.locator('[data-stat="visit_blocked"]') }).click();
+  await page.locator('#page-info', { hasText: 'Rows 1–3' }).waitFor();
+  assert.deepEqual(await page.locator('table.reports tbody tr td:nth-child(3)').allTextContents(), ['chatgpt.com', 'chatgpt.com', 'chatgpt.com']);
+  assert.equal(await page.locator('#report-filters [name="kind"]').inputValue(), 'visit_blocked');
+  await page.locator('#nav a', { hasText: 'Dashboard' }).click();
+  await page.locator('#stats [data-stat="total"]').filter({ hasText: /^7$/ }).waitFor();
 });
 
 test('the time range picker changes what is counted', async () => {

@@ -108,12 +108,14 @@ export async function render(root, ctx) {
   const totals = kinds.map((k) => ({ key: k, count: perDay.filter((p) => p.kind === k).reduce((n, p) => n + p.count, 0) }));
   const total = totals.reduce((n, t) => n + t.count, 0);
 
+  // Each number opens the reports behind it, for the same range.
+  const reportsLink = (/** @type {Record<string, string>} */ q) => `#/reports?${new URLSearchParams({ from: r.from, to: r.to, ...q })}`;
   const stats = h(
     'div',
     { class: 'stats', id: 'stats' },
-    h('div', { class: 'stat' }, h('b', { dataset: { stat: 'total' }, text: total }), 'events'),
+    h('a', { class: 'stat', href: reportsLink({}) }, h('b', { dataset: { stat: 'total' }, text: total }), 'events'),
     ['visit_blocked', 'visit_warned', 'paste_blocked', 'paste_redacted'].map((k) =>
-      h('div', { class: 'stat' }, h('b', { dataset: { stat: k }, text: totals.find((t) => t.key === k)?.count ?? 0 }), kindLabel(k)),
+      h('a', { class: 'stat', href: reportsLink({ kind: k }) }, h('b', { dataset: { stat: k }, text: totals.find((t) => t.key === k)?.count ?? 0 }), kindLabel(k)),
     ),
   );
 
