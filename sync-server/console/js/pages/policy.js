@@ -451,7 +451,7 @@ function tryIt(versions) {
           if (user.value.trim()) body.user = user.value.trim();
           if (which.value) body.version = Number(which.value);
           try {
-            fill(result, previewResult(await preview(body)));
+            fill(result, previewResult(await api('POST', '/v1/admin/preview', body)));
           } catch (e) {
             fill(result, errorBox(e));
           }
@@ -463,23 +463,6 @@ function tryIt(versions) {
     ),
     result,
   );
-}
-
-/**
- * Asks the server's engine. With a URL and a text, the URL is decided first and sent with
- * the text only when a pilot decides it (the only case where the page changes a paste's
- * verdict: pilots take public data only). lifeguard-core 0.1 panics in its pilot lookup for
- * a page whose host other rules name (wasm-core/src/content.rs, `pilot_for`), which the
- * server reports as a 500; the extension's paste guard works around it the same way.
- * @param {Record<string, unknown>} body
- */
-async function preview(body) {
-  if (!body.url || !body.text) return api('POST', '/v1/admin/preview', body);
-  const { text, ...visit } = body;
-  const decided = await api('POST', '/v1/admin/preview', visit);
-  const { url, ...paste } = body;
-  const scanned = await api('POST', '/v1/admin/preview', decided.decision?.source === 'pilot' ? body : paste);
-  return { ...decided, scan: scanned.scan };
 }
 
 /** @param {any} r the preview answer */
