@@ -94,7 +94,8 @@ export class FakeSites {
   resolverRules() {
     const hosts = [...AI_HOSTS, PLAIN_HOST, SERVER_HOST];
     const maps = hosts.flatMap((h) => [`MAP ${h} 127.0.0.1:${this.port}`, `MAP *.${h} 127.0.0.1:${this.port}`]);
-    return `${maps.join(', ')}, MAP * ~NOTFOUND`;
+    // 127.0.0.1 stays reachable: the force-install test's update server listens there.
+    return `${maps.join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`;
   }
 
   /**
