@@ -88,6 +88,19 @@ describe('blocked sites', () => {
   });
 });
 
+describe('single-page apps', () => {
+  test('a history-API navigation to a blocked path on a shared host is caught', async () => {
+    const page = await visit('https://x.com/home');
+    assert.equal(page.url(), 'https://x.com/home');
+    // DNR never sees pushState; the extension must.
+    await page.evaluate(() => history.pushState({}, '', '/i/grok'));
+    await waitFor(async () => page.url().includes('/pages/block/block.html'), 'the block page after pushState');
+    await waitFor(async () => (await page.locator('#rule').textContent()) === 'xai-grok-on-x', 'the path rule');
+    await page.close();
+    await waitFor(async () => (await stack.server.events({ kind: 'visit_blocked', rule: 'xai-grok-on-x' })).length >= 1, 'the event');
+  });
+});
+
 describe('warned sites', () => {
   test('grammarly.com needs a typed justification, then opens for a while', async () => {
     const page = await visit('https://grammarly.com/');

@@ -135,11 +135,27 @@ for (const [mode, url] of [
   });
 }
 
+describe('injection', () => {
+  test('the guard injected twice decides a paste once', async () => {
+    const page = await open('https://ai.redondo.org/?nocsp');
+    const worker = await stack.browser.serviceWorker();
+    await worker.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ url: 'https://ai.redondo.org/*' });
+      await chrome.scripting.executeScript({ target: { tabId: /** @type {number} */ (tab.id) }, files: ['content/loader.js'] });
+    });
+    await realPaste(page, '#ta', SSN_TEXT);
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 1);
+    assert.equal(await page.inputValue('#ta'), '');
+    await page.close();
+  });
+});
+
 describe('what the server stored', () => {
   test('paste events carry detector counts and never the text', async () => {
-    // Two modes × (textarea + editor + drop + file) blocked.
-    const blocked = await eventsOf('paste_blocked', 8);
-    assert.equal(blocked.length, 8);
+    // Two modes × (textarea + editor + drop + file), and the double injection: blocked.
+    const blocked = await eventsOf('paste_blocked', 9);
+    assert.equal(blocked.length, 9);
     for (const e of blocked) {
       assert.deepEqual(e.detectors, { us_ssn: 1 });
       assert.equal(e.rule, 'block-critical-data');
