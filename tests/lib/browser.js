@@ -35,7 +35,8 @@ export function removeManagedPolicy() {
 
 export class Browser {
   /**
-   * @param {{resolverRules: string}} opts
+   * @param {{resolverRules: string, extraExtensions?: string[]}} opts other unpacked
+   *   extensions to load beside Lifeguard
    */
   constructor(opts) {
     this.opts = opts;
@@ -49,8 +50,8 @@ export class Browser {
       headless: true,
       ignoreHTTPSErrors: true,
       args: [
-        `--disable-extensions-except=${EXTENSION_DIR}`,
-        `--load-extension=${EXTENSION_DIR}`,
+        `--disable-extensions-except=${[EXTENSION_DIR, ...(this.opts.extraExtensions ?? [])].join(',')}`,
+        `--load-extension=${[EXTENSION_DIR, ...(this.opts.extraExtensions ?? [])].join(',')}`,
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',

@@ -11,14 +11,17 @@ import { cleanup, tempDir, waitFor } from './util.js';
 
 export const DEPARTMENT = 'planning';
 
-export async function startStack() {
+/**
+ * @param {{extraExtensions?: string[]}} [opts]
+ */
+export async function startStack(opts = {}) {
   const server = new LifeguardServer({ department: DEPARTMENT });
   await server.start();
   const dir = tempDir('lifeguard-sites-');
   const sites = new FakeSites(dir, () => server.url);
   await sites.start();
   writeManagedPolicy({ serverUrl: `https://${SERVER_HOST}`, deviceToken: server.deviceToken, department: DEPARTMENT, policyPublicKey: server.publicKey, syncMinutes: 60 });
-  const browser = new Browser({ resolverRules: sites.resolverRules() });
+  const browser = new Browser({ resolverRules: sites.resolverRules(), extraExtensions: opts.extraExtensions });
   try {
     await browser.launch();
     // Managed storage arrives a few seconds after start; then the extension syncs.
