@@ -2,12 +2,13 @@
 # Benchmarks the sync server with wrk on loopback, on SQLite and on PostgreSQL:
 #   GET /v1/policy answered 304, and POST /v1/reports in batches of 50.
 # Usage: sync-server/bench/run.sh [seconds]   (needs wrk, and PostgreSQL for the second half;
+# LIFEGUARD_BENCH_NO_BUILD=1 uses target/release/lifeguard as it is;
 # LIFEGUARD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
 # Figures from a machine where wrk and the server share the same cores are a lower bound.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-10}
-cargo build --release -p lifeguard-server -j 2 >/dev/null
+[ -n "${LIFEGUARD_BENCH_NO_BUILD:-}" ] || cargo build --release -p lifeguard-server -j 2
 bin=target/release/lifeguard
 bench=sync-server/bench
 pg_admin=${LIFEGUARD_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -30,7 +31,8 @@ run_one() { # name database-url
   export LIFEGUARD_TOKEN
   LIFEGUARD_TOKEN=$("$bin" token issue --data-dir "$tmp/$name" --role device --department police)
   export LIFEGUARD_ETAG
-  LIFEGUARD_ETAG=$(curl -sI -H "Authorization: Bearer $LIFEGUARD_TOKEN" "http://127.0.0.1:$port/v1/policy" | tr -d '\r' | sed -n 's/^etag: //Ip')
+  LIFEGUARD_ETAG=$(curl -s -o /dev/null -D - -H "Authorization: Bearer $LIFEGUARD_TOKEN" "http://127.0.0.1:$port/v1/policy" | tr -d "\r" | sed -n "s/^etag: //Ip")
+  [ -n "$LIFEGUARD_ETAG" ] || { echo "no ETag from /v1/policy" >&2; exit 1; }
   echo "== $name: GET /v1/policy, If-None-Match -> 304"
   wrk -t2 -c64 -d"${secs}s" --latency -s "$bench/policy-304.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|Socket errors'
   echo "== $name: POST /v1/reports, batches of 50"

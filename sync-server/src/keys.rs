@@ -88,7 +88,7 @@ impl Keys {
 
     /// The public key as a PEM SubjectPublicKeyInfo.
     pub fn public_key_pem(&self) -> anyhow::Result<String> {
-        Ok(self.verifying_key().to_public_key_pem(Default::default()).context("cannot encode the public key")?)
+        self.verifying_key().to_public_key_pem(Default::default()).context("cannot encode the public key")
     }
 
     /// The public key as a JWK (RFC 8037).

@@ -543,10 +543,13 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
 
 /// A webhook receiver that refuses its first delivery (to exercise the retry) and records the
 /// rest.
-async fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>, actix_web::dev::ServerHandle) {
+/// Deliveries a webhook receiver got: signature header and body.
+type Deliveries = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+async fn webhook_receiver() -> (String, Deliveries, actix_web::dev::ServerHandle) {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     use std::sync::{Arc, Mutex};
-    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let got: Deliveries = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (got2, calls2) = (Arc::clone(&got), Arc::clone(&calls));
     let server = HttpServer::new(move || {

@@ -60,9 +60,15 @@ async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
             return Ok(req.into_response(res).map_into_right_body());
         }
     }
+    // Access logs are debug-level: at thousands of policy checks a second, info would drown
+    // the log. Never the query string or body (a preview's text must not be logged).
+    let access = tracing::enabled!(tracing::Level::DEBUG).then(|| (req.method().clone(), req.path().to_owned(), std::time::Instant::now()));
     let res = next.call(req).await?;
     if let Some(state) = &state {
         state.metrics.response(res.status().as_u16());
+    }
+    if let Some((method, path, start)) = access {
+        tracing::debug!(%method, path, status = res.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
     }
     Ok(res.map_into_left_body())
 }
