@@ -36,13 +36,14 @@ const listeners = new Set();
 
 /**
  * @param {StoredPolicy|null} stored
+ * @param {import('../wasm/lifeguard_core.js').WasmEngine} [compiled] `stored`, compiled already
  * @returns {Current}
  */
-function build(stored) {
+function build(stored, compiled) {
   let engine;
   let source = /** @type {'built-in'|'server'} */ ('server');
   try {
-    engine = compile(stored?.policyJson);
+    engine = compiled ?? compile(stored?.policyJson);
   } catch (e) {
     // A stored bundle that no longer compiles (an older engine?) must not leave the browser
     // unprotected: fall back to the built-in policy and say so.
@@ -98,9 +99,8 @@ export async function acceptPolicy(next) {
   } catch (e) {
     throw new Error(`refused policy version ${next.version}: it does not compile: ${e?.message ?? e}`);
   }
-  engine.free();
   await storage.set('local', { [STORAGE.policy]: next });
-  const built = build(next);
+  const built = build(next, engine);
   current = Promise.resolve(built);
   for (const l of listeners) l(built);
   return 'accepted';
