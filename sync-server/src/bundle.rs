@@ -96,8 +96,16 @@ impl BundleCache {
                 return Ok(Arc::clone(c));
             }
         }
+        // Cleared on drop, not after the await: a client that disconnects mid-check drops
+        // this future, and a flag left set would stop this replica from ever re-checking.
+        struct Clear<'a>(&'a AtomicBool);
+        impl Drop for Clear<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _clear = Clear(&self.checking);
         let result = self.refresh(store, cached.as_ref().map(|c| c.version)).await;
-        self.checking.store(false, Ordering::Release);
         match (result, cached) {
             (Ok(()), _) => self.current.load_full().ok_or_else(|| anyhow::anyhow!("no policy version is published")),
             // The database is away: keep serving the last bundle (it is signed and still the

@@ -332,13 +332,12 @@ async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     let res = server.send("PUT", "/v1/admin/draft/site_rules/new-ai", Some(&it), &rule).await;
     assert_eq!(res.status, 200, "{}", res.text());
     // Previewing the draft shows the effect before anyone publishes.
-    let preview = server.send("POST", "/v1/admin/preview", Some(&it), &json!({"url": "https://chat.new-ai.example/x", "department": "police"})).await.json();
-    assert_eq!(preview["decision"]["action"], "block");
+    // URL and text together: a paste on a page a site rule names (this panicked in
+    // lifeguard-core's pilot search before dd8f0f4).
+    let preview = server.send("POST", "/v1/admin/preview", Some(&it), &json!({"url": "https://chat.new-ai.example/x", "text": "SSN 123-45-6789", "department": "police"})).await.json();
+    assert_eq!(preview["decision"]["action"], "block", "{preview}");
     assert_eq!(preview["decision"]["rule"], "new-ai");
     assert_eq!(preview["policy"], "draft");
-    // (Text and URL are previewed separately: lifeguard-core at this commit panics scanning a
-    // paste whose URL matches a site rule; see the closing note to the lead.)
-    let preview = server.send("POST", "/v1/admin/preview", Some(&it), &json!({"text": "SSN 123-45-6789", "department": "police"})).await.json();
     assert_eq!(preview["scan"]["action"], "block", "{preview}");
     assert_eq!(preview["scan"]["findings"][0]["detector"], "us_ssn");
     // Devices still get version 1.

@@ -107,6 +107,9 @@ impl Site {
         let server = HttpServer::new(move || App::new().configure(lifeguard_server::api::configure(app_state.clone())))
             .workers(1)
             .disable_signals()
+            // Keep-alive connections in the test client's pool would hold a graceful stop
+            // for the default 30 s.
+            .shutdown_timeout(2)
             .bind(("127.0.0.1", 0))
             .expect("bind");
         let addr = server.addrs()[0];
@@ -147,7 +150,9 @@ impl Res {
 
 impl Server {
     pub async fn stop(&self) {
-        self.handle.stop(true).await;
+        if tokio::time::timeout(std::time::Duration::from_secs(20), self.handle.stop(true)).await.is_err() {
+            panic!("the server did not stop within 20 s");
+        }
     }
 
     /// A token for a role, signed with this server's key.
@@ -190,11 +195,16 @@ impl Server {
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
+        // A hung test fails with its name after 3 minutes instead of holding CI forever.
         mod sqlite {
-            $( #[actix_web::test] async fn $name() { super::$name(super::common::Backend::Sqlite).await } )*
+            $( #[actix_web::test] async fn $name() {
+                tokio::time::timeout(std::time::Duration::from_secs(180), super::$name(super::common::Backend::Sqlite)).await.expect("timed out after 180 s")
+            } )*
         }
         mod postgres {
-            $( #[actix_web::test] async fn $name() { super::$name(super::common::Backend::Postgres).await } )*
+            $( #[actix_web::test] async fn $name() {
+                tokio::time::timeout(std::time::Duration::from_secs(180), super::$name(super::common::Backend::Postgres)).await.expect("timed out after 180 s")
+            } )*
         }
     };
 }
