@@ -3,7 +3,9 @@
  *
  * Each event gets a UUID when it happens and goes into a bounded queue in
  * chrome.storage.local before anything else is done with it, so a stopped service worker or
- * a closed browser loses nothing. Batches are sent to `POST /v1/reports`; an event leaves the
+ * a closed browser loses nothing. Each queued event is its own storage item, keyed
+ * `rq:<time>:<uuid>` so keys sort by age: adding or removing one never rewrites a backlog of
+ * thousands. Batches are sent to `POST /v1/reports`; an event leaves the
  * queue only when the server has answered for it (accepted, already stored, or rejected), so
  * a batch whose answer is lost is simply sent again and the server, keyed by the UUID,
  * stores it once. Failures back off exponentially, driven by chrome.alarms because the
@@ -19,7 +21,8 @@ import { currentPolicy } from './policy-store.js';
 export const MAX_QUEUE = 5000;
 /** Events per request: the server takes up to 1000; 50 keeps each request small. */
 const BATCH = 50;
-const QUEUE_KEY = 'reportQueue';
+/** Prefix of queued events' storage keys. */
+export const QUEUE_PREFIX = 'rq:';
 const DROPPED_KEY = 'reportDropped';
 const BACKOFF_KEY = 'reportBackoff';
 export const FLUSH_ALARM = 'reports-flush';
@@ -96,18 +99,17 @@ export async function record(e) {
       extension_id: extensionId(),
     })
   );
+  const key = `${QUEUE_PREFIX}${Date.now().toString(36).padStart(10, '0')}:${event.id}`;
   await locked(async () => {
-    const got = await storage.get('local', [QUEUE_KEY, DROPPED_KEY]);
-    /** @type {ReportEvent[]} */
-    const queue = got[QUEUE_KEY] ?? [];
-    let dropped = got[DROPPED_KEY] ?? 0;
-    queue.push(event);
-    if (queue.length > MAX_QUEUE) {
+    await storage.set('local', { [key]: event });
+    const queued = await queuedKeys();
+    if (queued.length > MAX_QUEUE) {
       // Keep the newest: an old backlog matters less than what is happening now.
-      dropped += queue.length - MAX_QUEUE;
-      queue.splice(0, queue.length - MAX_QUEUE);
+      const drop = queued.slice(0, queued.length - MAX_QUEUE);
+      const { [DROPPED_KEY]: dropped = 0 } = await storage.get('local', DROPPED_KEY);
+      await storage.remove('local', drop);
+      await storage.set('local', { [DROPPED_KEY]: dropped + drop.length });
     }
-    await storage.set('local', { [QUEUE_KEY]: queue, [DROPPED_KEY]: dropped });
   });
   scheduleSoon();
   return event;
@@ -118,10 +120,15 @@ function scheduleSoon() {
   flush().catch((e) => console.warn('Lifeguard: report flush failed', e));
 }
 
+/** The queued events' keys, oldest first. */
+async function queuedKeys() {
+  return (await storage.keys('local')).filter((k) => k.startsWith(QUEUE_PREFIX)).sort();
+}
+
 /** @returns {Promise<{queued: number, dropped: number}>} */
 export async function queueState() {
-  const got = await storage.get('local', [QUEUE_KEY, DROPPED_KEY]);
-  return { queued: (got[QUEUE_KEY] ?? []).length, dropped: got[DROPPED_KEY] ?? 0 };
+  const [keys, got] = await Promise.all([queuedKeys(), storage.get('local', DROPPED_KEY)]);
+  return { queued: keys.length, dropped: got[DROPPED_KEY] ?? 0 };
 }
 
 /** @type {Promise<void>|null} */
@@ -147,9 +154,11 @@ async function doFlush({ force = false }) {
   if (!force && backoff && backoff.nextAt > Date.now()) return;
   await reportDrops();
   for (;;) {
-    const { [QUEUE_KEY]: queue = [] } = await storage.get('local', QUEUE_KEY);
-    if (queue.length === 0) break;
-    const batch = queue.slice(0, BATCH);
+    const keys = (await queuedKeys()).slice(0, BATCH);
+    if (keys.length === 0) break;
+    const got = await storage.get('local', keys);
+    /** @type {ReportEvent[]} */
+    const batch = keys.map((k) => got[k]).filter(Boolean);
     let answer;
     try {
       const res = await fetch(`${config.serverUrl}/v1/reports`, {
@@ -168,10 +177,7 @@ async function doFlush({ force = false }) {
     // leaves the queue; anything it did not mention stays for the next try.
     const done = new Set([...(answer.accepted ?? []), ...(answer.duplicates ?? []), ...(answer.rejected ?? []).map((/** @type {any} */ r) => r.id)]);
     for (const r of answer.rejected ?? []) console.warn('Lifeguard: the server refused report event', r);
-    await locked(async () => {
-      const { [QUEUE_KEY]: now = [] } = await storage.get('local', QUEUE_KEY);
-      await storage.set('local', { [QUEUE_KEY]: now.filter((/** @type {ReportEvent} */ e) => !done.has(e.id)) });
-    });
+    await storage.remove('local', keys.filter((k) => done.has(k.slice(k.lastIndexOf(':') + 1))));
     if (done.size === 0) {
       // Nothing in the batch was answered for: sending it again now would loop.
       await backOff(backoff, new Error('the server answered for none of the events'));
@@ -196,24 +202,23 @@ async function backOff(previous, error) {
 /** Turns the drop counter into an event once, so IT learns that events were lost. */
 async function reportDrops() {
   const n = await locked(async () => {
-    const { [DROPPED_KEY]: dropped = 0, [QUEUE_KEY]: queue = [] } = await storage.get('local', [DROPPED_KEY, QUEUE_KEY]);
+    const { [DROPPED_KEY]: dropped = 0 } = await storage.get('local', DROPPED_KEY);
     if (dropped === 0) return 0;
     // The server's event has no count field; the count travels in `rule` as `dropped:N`.
     const [person, policy] = await Promise.all([who(), currentPolicy()]);
-    queue.unshift(
-      compact({
-        id: crypto.randomUUID(),
-        kind: 'reports_dropped',
-        time: new Date().toISOString(),
-        rule: `dropped:${dropped}`,
-        user: person.user,
-        department: person.department,
-        extension_version: extensionVersion(),
-        policy_version: policy.version,
-        extension_id: extensionId(),
-      }),
-    );
-    await storage.set('local', { [QUEUE_KEY]: queue.slice(0, MAX_QUEUE), [DROPPED_KEY]: 0 });
+    const event = compact({
+      id: crypto.randomUUID(),
+      kind: 'reports_dropped',
+      time: new Date().toISOString(),
+      rule: `dropped:${dropped}`,
+      user: person.user,
+      department: person.department,
+      extension_version: extensionVersion(),
+      policy_version: policy.version,
+      extension_id: extensionId(),
+    });
+    // "!" sorts before every time stamp, so it goes in the next batch.
+    await storage.set('local', { [`${QUEUE_PREFIX}!:${event.id}`]: event, [DROPPED_KEY]: 0 });
     return dropped;
   });
   if (n) console.warn(`Lifeguard: ${n} report events were dropped because the queue was full`);

@@ -53,6 +53,14 @@ export const storage = {
     return api().storage[area].get(keys);
   },
   /**
+   * Every key in an area (values are not read).
+   * @param {'local'|'session'} area
+   * @returns {Promise<string[]>}
+   */
+  keys(area) {
+    return api().storage[area].getKeys();
+  },
+  /**
    * @param {'local'|'session'} area
    * @param {Record<string, any>} items
    */

@@ -37,12 +37,13 @@ async function makeEvents(n) {
 /** The ids waiting in the extension's queue (read from its storage, as a debugger would). */
 async function queuedIds() {
   const worker = await stack.browser.serviceWorker();
-  return worker.evaluate(async () => ((await chrome.storage.local.get('reportQueue')).reportQueue ?? []).map((/** @type {any} */ e) => e.id));
+  // One item per event, keyed rq:<time>:<uuid> (extension/background/reports.js).
+  return worker.evaluate(async () => (await chrome.storage.local.getKeys()).filter((k) => k.startsWith('rq:')).map((k) => k.slice(k.lastIndexOf(':') + 1)));
 }
 
 /** @param {string[]} ids */
 async function storedCounts(ids) {
-  const all = await stack.server.events();
+  const all = await stack.server.allEvents();
   /** @type {Map<string, number>} */
   const counts = new Map();
   for (const e of all) counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
@@ -92,6 +93,42 @@ test('the service worker stopped mid-queue loses nothing', async () => {
   assert.equal(text, 'The policy is up to date.');
   await waitFor(async () => (await storedCounts(ids)).every((n) => n === 1), 'every event on the server');
   assert.deepEqual(await queuedIds(), []);
-  const kinds = (await stack.server.events()).filter((e) => ids.includes(e.id)).map((e) => e.kind).sort();
+  const kinds = (await stack.server.allEvents()).filter((e) => ids.includes(e.id)).map((e) => e.kind).sort();
   assert.deepEqual(kinds, ['paste_blocked', 'visit_blocked', 'visit_blocked']);
+});
+
+test('a full queue drops the oldest events and tells the server how many', async () => {
+  await stack.server.stop();
+  // A backlog of 4,999 waiting events (a device offline for weeks), made the way the
+  // extension stores them, older than anything that happens next.
+  const worker = await stack.browser.serviceWorker();
+  const seeded = await worker.evaluate(async () => {
+    /** @type {Record<string, unknown>} */
+    const items = {};
+    const ids = [];
+    for (let i = 0; i < 4999; i++) {
+      const id = crypto.randomUUID();
+      ids.push(id);
+      items[`rq:${(1_000_000 + i).toString(36).padStart(10, '0')}:${id}`] = { id, kind: 'visit_blocked', time: new Date().toISOString(), host: 'backlog.example', rule: 'openai-chatgpt', extension_version: '0.1.0', extension_id: chrome.runtime.id };
+    }
+    await chrome.storage.local.set(items);
+    return ids;
+  });
+  const made = await makeEvents(2);
+  const status = await waitFor(async () => {
+    const s = await stack.browser.status();
+    return s.dropped === made - 1 ? s : null;
+  }, 'the drop counter');
+  assert.equal(status.queued, 5000);
+
+  await stack.server.start();
+  await stack.browser.syncNow();
+  await waitFor(async () => (await queuedIds()).length === 0, 'the queue to empty', 120_000);
+  const dropped = await stack.server.events({ kind: 'reports_dropped' });
+  assert.equal(dropped.length, 1);
+  assert.equal(dropped[0].rule, `dropped:${made - 1}`);
+  // The oldest seeded events were dropped; the rest arrived once.
+  const stored = await storedCounts(seeded);
+  assert.deepEqual(stored.slice(0, made - 1), Array(made - 1).fill(0));
+  assert.ok(stored.slice(made - 1).every((n) => n === 1));
 });

@@ -86,6 +86,20 @@ export class LifeguardServer {
     return (await this.admin('GET', `/v1/admin/reports?${q}`)).events;
   }
 
+  /**
+   * Every stored event matching a query, page by page (the API returns 1000 at most).
+   * @param {Record<string, string>} [query]
+   * @returns {Promise<any[]>}
+   */
+  async allEvents(query = {}) {
+    const out = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.events({ ...query, offset: String(offset) });
+      out.push(...page);
+      if (page.length < 1000) return out;
+    }
+  }
+
   /** @returns {Promise<any[]>} */
   async approvals() {
     return (await this.admin('GET', '/v1/admin/approvals')).requests;
