@@ -158,3 +158,29 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_file_is_valid() {
+        let file: FileConfig = toml::from_str(include_str!("../lifeguard.example.toml")).expect("lifeguard.example.toml parses");
+        let c = Config::resolve(&ServerFlags::default(), file);
+        assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(c.retention_days, Some(400));
+        assert_eq!(c.incident_min_severity, Severity::Critical);
+        assert!(c.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn flags_override_the_file_and_a_misspelt_key_is_an_error() {
+        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:1\"\nretention_days = 5").expect("parses");
+        let flags = ServerFlags { listen: Some(SocketAddr::from(([127, 0, 0, 1], 2))), ..ServerFlags::default() };
+        let c = Config::resolve(&flags, file);
+        assert_eq!(c.listen.port(), 2);
+        assert_eq!(c.retention_days, Some(5));
+        let err = toml::from_str::<FileConfig>("retention_dayz = 5").expect_err("unknown key");
+        assert!(err.to_string().contains("retention_dayz"), "{err}");
+    }
+}

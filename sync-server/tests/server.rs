@@ -431,6 +431,9 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let other = server.get("/v1/admin/approvals", Some(&server.token(Role::DeptHead, Some("police")))).await.json();
     assert_eq!(other["requests"], json!([]));
 
+    // An approval whose grant does not validate changes nothing: the request stays in review
+    // and the draft keeps no half of it.
+    let bad = json!({"grant": "pilot", "id": "planning-perplexity", "name": "Perplexity pilot", "hosts": ["perplexity.ai"], "expires_at": "not a date"});
     let approve = json!({"grant": "pilot", "id": "planning-perplexity", "name": "Perplexity pilot", "hosts": ["perplexity.ai"], "expires_at": "2099-03-01"});
     let res = server.send("POST", &format!("/v1/admin/approvals/{id}/approve"), Some(&it), &approve).await;
     assert_eq!(res.status, 409, "approving needs a review first: {}", res.text());
@@ -439,6 +442,11 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
         "embedded_third_party_ai": "none"});
     let res = server.send("PUT", &format!("/v1/admin/approvals/{id}/review"), Some(&it), &checklist).await;
     assert_eq!(res.status, 200, "{}", res.text());
+    let res = server.send("POST", &format!("/v1/admin/approvals/{id}/approve"), Some(&it), &bad).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    assert!(res.json()["problems"][0]["at"].as_str().unwrap_or("").contains("expires_at"), "{}", res.text());
+    assert_eq!(server.get(&format!("/v1/approvals/{id}"), Some(&device)).await.json()["status"], "in_review");
+    assert!(!server.get("/v1/admin/draft/pilots", Some(&it)).await.text().contains("planning-perplexity"));
     let res = server.send("POST", &format!("/v1/admin/approvals/{id}/approve"), Some(&it), &approve).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let draft = server.get("/v1/admin/draft/pilots", Some(&it)).await.json();
