@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { writeManagedPolicy } from '../lib/browser.js';
 import { startStack } from '../lib/harness.js';
+import { SERVER_HOST } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
 
 /** @type {Awaited<ReturnType<typeof startStack>>} */
@@ -34,6 +36,7 @@ describe('blocked sites', () => {
   /** Each spelling, and the canonical host the block page names. */
   const spellings = [
     ['https://chatgpt.com/', 'chatgpt.com'],
+    ['https://user@chatgpt.com:8443/c', 'chatgpt.com'],
     ['https://CHATGPT.COM/c/abc', 'chatgpt.com'],
     ['https://chatgpt.com./', 'chatgpt.com'],
     ['https://www.chatgpt.com/x?y=1', 'www.chatgpt.com'],
@@ -215,5 +218,26 @@ describe('policy sync', () => {
     // Back to the real server: 304, nothing refused.
     const { text } = await stack.browser.syncNow();
     assert.equal(text, 'The policy is up to date.');
+  });
+});
+
+describe('managed configuration', () => {
+  test('IT moves the browser to the Police Department: its overlay applies at once', async () => {
+    let page = await visit('https://otter.ai/');
+    await waitFor(async () => page.url().includes('/pages/warn/warn.html'), 'the city warn page for otter.ai');
+    await page.close();
+    const token = stack.server.cli(['token', 'issue', '--role', 'device', '--department', 'police', '--subject', 'e2e-police']);
+    writeManagedPolicy({ serverUrl: `https://${SERVER_HOST}`, deviceToken: token, department: 'police', policyPublicKey: stack.server.publicKey, syncMinutes: 60 });
+    // Chromium notices the changed policy file by itself (it watches the folder).
+    await waitFor(async () => (await stack.browser.status()).department === 'police', 'the new department', 60_000);
+    page = await visit('https://otter.ai/');
+    await waitFor(async () => page.url().includes('/pages/block/block.html'), 'the police block page for otter.ai');
+    await waitFor(async () => (await page.locator('#rule').textContent()) === 'police-ai-transcription', 'the police rule');
+    await page.close();
+    const events = await waitFor(async () => {
+      const e = await stack.server.events({ kind: 'visit_blocked', rule: 'police-ai-transcription' });
+      return e.length ? e : null;
+    }, 'the police event');
+    assert.equal(events[0].department, 'police');
   });
 });

@@ -17,7 +17,7 @@ import { selfSignedCert } from './certs.js';
 import { freePort } from './util.js';
 
 export const SERVER_HOST = 'lifeguard.test';
-export const AI_HOSTS = ['chatgpt.com', 'grammarly.com', 'ai.redondo.org', 'newai.example', 'claude.ai', 'x.com'];
+export const AI_HOSTS = ['chatgpt.com', 'grammarly.com', 'ai.redondo.org', 'newai.example', 'claude.ai', 'x.com', 'otter.ai'];
 export const PLAIN_HOST = 'example.org';
 
 const AI_PAGE = `<!doctype html>
