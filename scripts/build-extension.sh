@@ -35,6 +35,8 @@ rm -rf "$out"
 mkdir -p "$out/wasm"
 cp -r extension/. "$out/"
 cp target/wasm/lifeguard_core.js target/wasm/lifeguard_core_bg.wasm "$out/wasm/"
+# Types of the engine's bindings, for the JSDoc type check (tests/tsconfig.extension.json).
+cp target/wasm/lifeguard_core.d.ts "$out/wasm/"
 cp manifest/managed_schema.json "$out/"
 node -e '
   const fs = require("fs");

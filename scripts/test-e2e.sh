@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of the extension in real Chromium (tests/): installs the test's npm
-# dependencies (playwright-core; the browser is Debian's chromium, never downloaded), builds
-# the wasm engine, the `lifeguard` server and the extension, then runs every test file one
-# at a time (they share /etc/chromium/policies/managed/ and would race otherwise).
+# dependencies (playwright-core, and typescript for checking the extension's JSDoc types;
+# the browser is Debian's chromium, never downloaded), builds the wasm engine, the
+# `lifeguard` server and the extension, type-checks the extension, then runs every test file
+# one at a time (they share /etc/chromium/policies/managed/ and would race otherwise).
 # Needs root (or sudo) to write the managed policy file, as IT's deployment would.
 #   scripts/test-e2e.sh [TEST_FILE...]
 set -euo pipefail
@@ -16,6 +17,9 @@ echo "==> building the wasm engine, the server and the extension"
 scripts/build-wasm.sh
 cargo build -p lifeguard-server --locked -j 2
 SKIP_WASM=1 scripts/build-extension.sh
+
+echo "==> type-checking the extension's JSDoc (tsc, strict)"
+(cd tests && npm run -s typecheck)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 as_root mkdir -p /etc/chromium/policies/managed

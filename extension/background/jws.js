@@ -12,13 +12,13 @@ export const BUNDLE_TYP = 'lifeguard-policy+jws';
 
 /**
  * @param {string} s base64url without padding
- * @returns {Uint8Array}
+ * @returns {Uint8Array<ArrayBuffer>}
  */
 export function fromBase64Url(s) {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
   const b64 = s.replaceAll('-', '+').replaceAll('_', '/') + '='.repeat((4 - (s.length % 4)) % 4);
   const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import { alarms, dnr, extensionUrl, storage, tabs } from '../shared/chrome.js';
 import { nowSeconds } from '../shared/engine.js';
+import { errorText } from '../shared/errors.js';
 
 export const BLOCK_PAGE = 'pages/block/block.html';
 export const WARN_PAGE = 'pages/warn/warn.html';
@@ -40,7 +41,7 @@ export async function installRules(engine, who, key) {
   } catch (e) {
     // Never silently: the popup and options page show this, and the old rules stay.
     console.error('Lifeguard: the browser refused the navigation rules', e);
-    await storage.set('local', { [RULES_STATUS_KEY]: { installed: old.length, at: Date.now(), error: String(e?.message ?? e), key: null } });
+    await storage.set('local', { [RULES_STATUS_KEY]: { installed: old.length, at: Date.now(), error: errorText(e), key: null } });
   }
   await alarms.clear(RECOMPUTE_ALARM);
   if (typeof out.next_change_at === 'number') {

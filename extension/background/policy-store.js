@@ -9,6 +9,7 @@
 import { storage } from '../shared/chrome.js';
 import { STORAGE } from '../shared/messages.js';
 import { compile, defaultPolicyJson, loadEngine } from '../shared/engine.js';
+import { errorText } from '../shared/errors.js';
 
 /**
  * @typedef {object} StoredPolicy
@@ -97,7 +98,7 @@ export async function acceptPolicy(next) {
   try {
     engine = compile(next.policyJson);
   } catch (e) {
-    throw new Error(`refused policy version ${next.version}: it does not compile: ${e?.message ?? e}`);
+    throw new Error(`refused policy version ${next.version}: it does not compile: ${errorText(e)}`);
   }
   await storage.set('local', { [STORAGE.policy]: next });
   const built = build(next, engine);

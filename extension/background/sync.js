@@ -8,6 +8,7 @@
  * change of key is refused until IT configures the key explicitly.
  */
 import { alarms, storage } from '../shared/chrome.js';
+import { errorText } from '../shared/errors.js';
 import { readConfig } from './config.js';
 import { importPublicKey, verifyBundle } from './jws.js';
 import { acceptPolicy, currentPolicy } from './policy-store.js';
@@ -87,7 +88,7 @@ async function doSync() {
   try {
     res = await fetch(`${config.serverUrl}/v1/policy`, { headers, cache: 'no-store' });
   } catch (e) {
-    await setStatus({ lastAttemptAt: attemptAt, reachable: false, lastError: `cannot reach the server: ${e?.message ?? e}` });
+    await setStatus({ lastAttemptAt: attemptAt, reachable: false, lastError: `cannot reach the server: ${errorText(e)}` });
     return 'failed';
   }
   if (res.status === 304) {
@@ -112,7 +113,7 @@ async function doSync() {
     await setStatus({ lastAttemptAt: attemptAt, lastSyncAt: attemptAt, reachable: true, lastError: null });
     return outcome === 'accepted' ? 'updated' : 'unchanged';
   } catch (e) {
-    const reason = String(e?.message ?? e);
+    const reason = errorText(e);
     console.error('Lifeguard: policy bundle refused:', reason);
     await setStatus({ lastAttemptAt: attemptAt, reachable: true, lastError: reason, lastRefused: { reason, at: attemptAt } });
     return 'failed';

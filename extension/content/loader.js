@@ -61,9 +61,10 @@
   }
 
   /**
-   * What an event brings into the page, read while it is dispatched; null when the event
-   * brings nothing the guard inspects.
+   * What an event brings into the page, read while it is dispatched (the `Captured` of
+   * paste-guard.js); null when the event brings nothing the guard inspects.
    * @param {Event} e
+   * @returns {any}
    */
   function capture(e) {
     if (replayed.has(e)) return null;

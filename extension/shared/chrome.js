@@ -39,7 +39,7 @@ export async function send(message) {
     const reply = await api().runtime.sendMessage(message);
     return reply ?? { ok: false, error: 'no answer from the extension' };
   } catch (e) {
-    return { ok: false, error: String(e?.message ?? e) };
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -168,7 +168,7 @@ export function onHistoryNavigation(listener) {
  */
 export function onMessage(handler) {
   api().runtime.onMessage.addListener((message, sender, sendResponse) => {
-    handler(message, sender).then(sendResponse, (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }));
+    handler(message, sender).then(sendResponse, (e) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
     return true; // keeps the channel open for the async reply
   });
 }
@@ -202,8 +202,7 @@ export const management = {
   },
   /** @param {() => void} listener */
   onChanged(listener) {
-    for (const ev of ['onInstalled', 'onEnabled', 'onDisabled', 'onUninstalled']) {
-      api().management[ev].addListener(listener);
-    }
+    const m = api().management;
+    for (const ev of [m.onInstalled, m.onEnabled, m.onDisabled, m.onUninstalled]) ev.addListener(listener);
   },
 };
