@@ -189,10 +189,8 @@ const MAX_SCAN_CHARS = 16 * 1024 * 1024;
 async function onScanPaste(text, sender) {
   if (typeof text !== 'string' || text.length > MAX_SCAN_CHARS) return { ok: false, error: 'not a paste' };
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  // The page URL only where a pilot decides it: see pilotPageUrl in content/paste-guard.js.
-  const page = await decide(sender.url ?? '');
-  const url = page?.source === 'pilot' ? (sender.url ?? null) : null;
-  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, url, nowSeconds()));
+  // The page matters: on a pilot's host only public data may be pasted (§IV.7).
+  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, sender.url ?? null, nowSeconds()));
   return { ok: true, verdict, redacted: verdict.action === 'allow' ? null : policy.engine.redact(text) };
 }
 

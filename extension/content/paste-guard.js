@@ -115,22 +115,7 @@ export async function startGuard({ replayed }) {
    */
   function scanHere(text) {
     const engine = /** @type {import('../wasm/lifeguard_core.js').WasmEngine} */ (state.engine);
-    return { v: JSON.parse(engine.scan(text, state.who.department, state.who.user, pilotPageUrl(engine), nowSeconds())), redacted: () => engine.redact(text) };
-  }
-
-  /**
-   * The page URL for `scan` (it makes pilots public-data only), or null when no pilot
-   * decides this page. Passing it only then works around lifeguard-core 0.1 panicking in
-   * `pilot_for` (content.rs) for a page URL whose host other rules name.
-   * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
-   */
-  function pilotPageUrl(engine) {
-    try {
-      const d = JSON.parse(engine.decide(location.href, state.who.department, state.who.user, nowSeconds()));
-      return d.source === 'pilot' ? location.href : null;
-    } catch {
-      return null;
-    }
+    return { v: JSON.parse(engine.scan(text, state.who.department, state.who.user, location.href, nowSeconds())), redacted: () => engine.redact(text) };
   }
 
   /**

@@ -135,6 +135,40 @@ for (const [mode, url] of [
   });
 }
 
+describe('pilots (APP 04.05 §IV.7)', () => {
+  test('on a pilot site only public data may be pasted, once the pilot is published', async () => {
+    await stack.server.admin('PUT', '/v1/admin/draft/pilots/e2e-newai-pilot', {
+      id: 'e2e-newai-pilot',
+      name: 'NewAI pilot',
+      hosts: ['newai.example'],
+      departments: ['planning'],
+      approved_by: 'it.director@redondo.org',
+      expires_at: '2099-12-31',
+    });
+    await stack.server.admin('POST', '/v1/admin/publish', { note: 'NewAI pilot for planning' });
+    assert.equal((await stack.browser.syncNow()).text, 'New policy installed.');
+    await stack.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'https://newai.example' });
+    const page = await stack.browser.context.newPage();
+    // The guard is registered on the pilot's host by the new policy, without a restart.
+    await page.goto('https://newai.example/?nocsp');
+    await realPaste(page, '#ta', 'Summarise the public agenda.');
+    await waitFor(async () => (await page.inputValue('#ta')) === 'Summarise the public agenda.', 'public text pasted');
+    // An e-mail address, merely redacted elsewhere, is not public data: blocked here.
+    await realPaste(page, '#ta', EMAIL_TEXT);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /e-mail address/);
+    assert.equal(await page.inputValue('#ta'), 'Summarise the public agenda.');
+    await page.close();
+    const events = await waitFor(async () => {
+      const e = await stack.server.events({ kind: 'paste_blocked', host: 'newai.example' });
+      return e.length ? e : null;
+    }, 'the pilot paste event');
+    assert.equal(events[0].rule, 'e2e-newai-pilot');
+    assert.deepEqual(events[0].detectors, { email: 1 });
+  });
+});
+
 describe('injection', () => {
   test('the guard injected twice decides a paste once', async () => {
     const page = await open('https://ai.redondo.org/?nocsp');
