@@ -17,4 +17,7 @@ async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     Ok(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
 }
 
+/// Whether write transactions queue on an in-process lock (see `SqlStore::writer`).
+const SERIALIZE_WRITES: bool = false;
+
 include!("sql.rs");

@@ -22,6 +22,10 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: sqlx::Pool<Db>,
+    /// Write transactions queue here first where the database admits one writer at a time
+    /// (SQLite): its busy handler retries with growing sleeps, which left the last of a queue
+    /// of report batches waiting over a second; a FIFO lock keeps the wait fair and short.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqlStore {
@@ -29,7 +33,13 @@ impl SqlStore {
     pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
         let pool = connect(url).await?;
         super::migrator(MIGRATIONS).run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate the {KIND} database: {e}"))?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore { pool, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
+    }
+
+    /// Begins a write transaction (after queueing for the writer lock where there is one).
+    async fn begin_write(&self) -> sqlx::Result<(Option<tokio::sync::MutexGuard<'_, ()>>, sqlx::Transaction<'_, Db>)> {
+        let guard = if SERIALIZE_WRITES { Some(self.writer.lock().await) } else { None };
+        Ok((guard, self.pool.begin().await?))
     }
 
     /// Closes the pool (tests that drop their database close it first).
@@ -150,7 +160,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_version(&self, v: &PolicyVersion, draft: Option<&str>, audit: Option<&AuditEntry>) -> anyhow::Result<Write> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO policy_versions (version, document, bundle, published_at, published_by, note, rollback_of) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (version) DO NOTHING",
@@ -208,7 +218,7 @@ impl Store for SqlStore {
     }
 
     async fn save_draft(&self, draft: DraftWrite<'_>, by: &str, audit: &AuditEntry) -> anyhow::Result<Write> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let n = sqlx::query("UPDATE policy_draft SET document = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = 1 AND revision = $4")
             .bind(draft.document)
             .bind(now())
@@ -277,7 +287,7 @@ impl Store for SqlStore {
     }
 
     async fn save_user(&self, u: &User, create: bool, audit: &AuditEntry) -> anyhow::Result<Write> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let query = if create {
             sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING")
                 .bind(&u.email)
@@ -302,7 +312,7 @@ impl Store for SqlStore {
     }
 
     async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM users WHERE email = $1").bind(email).execute(&mut *tx).await?.rows_affected();
         if n != 1 {
             return Ok(Write::Stale);
@@ -319,7 +329,7 @@ impl Store for SqlStore {
         }
         // The INSERT comes first so SQLite takes its write lock at once (a transaction that
         // read first could not upgrade while another writer is active).
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         for chunk in events.chunks(200) {
             let mut qb = QueryBuilder::<Db>::new(
                 "INSERT INTO report_events (id, kind, time, received_at, host, rule, category, action, severity, user_email, department, \
@@ -448,7 +458,7 @@ impl Store for SqlStore {
     }
 
     async fn purge_events(&self, before: i64) -> anyhow::Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         sqlx::query("DELETE FROM report_detectors WHERE event_id IN (SELECT id FROM report_events WHERE time < $1)").bind(before).execute(&mut *tx).await?;
         let n = sqlx::query("DELETE FROM report_events WHERE time < $1").bind(before).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
@@ -456,7 +466,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO approval_requests (id, created_at, requester, department, request, status, review, reviewed_by, reviewed_at, decision) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -497,7 +507,7 @@ impl Store for SqlStore {
     }
 
     async fn update_approval(&self, a: &Approval, expected_status: &str, draft: Option<DraftWrite<'_>>, audit: &AuditEntry) -> anyhow::Result<Write> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let n = sqlx::query("UPDATE approval_requests SET status = $1, review = $2, reviewed_by = $3, reviewed_at = $4, decision = $5 WHERE id = $6 AND status = $7")
             .bind(&a.status)
             .bind(&a.review)

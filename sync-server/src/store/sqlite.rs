@@ -25,4 +25,7 @@ async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     Ok(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
 }
 
+/// Whether write transactions queue on an in-process lock (see `SqlStore::writer`).
+const SERIALIZE_WRITES: bool = true;
+
 include!("sql.rs");
