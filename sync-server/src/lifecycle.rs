@@ -61,10 +61,29 @@ pub async fn ensure_initial(state: &AppState) -> anyhow::Result<()> {
     state.store.init_draft(&default.to_string(), SYSTEM).await?;
     if let Some(latest) = state.store.latest_version().await? {
         if let Some(v) = state.store.version(latest).await? {
+            let signer = signer_kid(&v.bundle);
+            if signer.as_deref() != Some(state.keys.kid()) {
+                // Devices pin the key; a replica with its own key would serve bundles that do
+                // not verify against the key it hands out.
+                tracing::warn!(
+                    version = v.version,
+                    signed_by = signer.as_deref().unwrap_or("?"),
+                    this_key = state.keys.kid(),
+                    "the current policy was signed with another key: replicas must share the data folder's key files"
+                );
+            }
             state.bundles.offer(&v);
         }
     }
     Ok(())
+}
+
+/// The `kid` in a bundle's JWS header.
+fn signer_kid(bundle: &str) -> Option<String> {
+    use base64::Engine as _;
+    let header = bundle.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok()?.get("kid")?.as_str().map(str::to_owned)
 }
 
 fn make_version(state: &AppState, version: i64, mut doc: Value, by: &str, note: &str, rollback_of: Option<i64>) -> PolicyVersion {
