@@ -66,16 +66,18 @@ async function allows() {
  * closes) that allows main and sub frames on the host, one step above the warn rule that
  * caught it, so a stricter rule on a path of that host still applies.
  * @param {string} host canonical host, as the engine returned it
- * @param {string} ruleName the warn rule's id
  * @returns {Promise<TemporaryAllow>}
  */
-export async function allowTemporarily(host, ruleName) {
+export async function allowTemporarily(host) {
+  // The engine groups hosts of one priority and outcome into one DNR rule (Chrome's rule
+  // limits), so the warn rule is found by its target page and its domains, not by name.
   const dynamic = await dnr.getDynamicRules();
-  const markers = [`rule=${ruleName}&`, `rule=${encodeURIComponent(ruleName)}&`];
+  const warnPage = extensionUrl(WARN_PAGE);
+  const covers = (/** @type {string} */ d) => host === d || host.endsWith(`.${d}`);
   let priority = 1;
   for (const r of dynamic) {
     const sub = r.action.redirect?.regexSubstitution ?? '';
-    if (markers.some((m) => sub.includes(m))) priority = Math.max(priority, r.priority ?? 1);
+    if (sub.startsWith(warnPage) && (r.condition.requestDomains ?? []).some(covers)) priority = Math.max(priority, r.priority ?? 1);
   }
   const session = await dnr.getSessionRules();
   const list = (await allows()).filter((a) => a.host !== host);
@@ -122,13 +124,13 @@ export async function isTemporarilyAllowed(host) {
 
 /**
  * The block or warn page for a decision, in the form the DNR rules use:
- * `PAGE?rule=ID&source=S#ORIGINAL_URL`.
+ * `PAGE?source=S#ORIGINAL_URL`.
  * @param {import('../shared/messages.js').Decision} d
  * @param {string} url
  */
 export function pageFor(d, url) {
   const page = d.action === 'warn' ? WARN_PAGE : BLOCK_PAGE;
-  return `${extensionUrl(page)}?rule=${encodeURIComponent(d.rule ?? '')}&source=${encodeURIComponent(d.source)}#${url}`;
+  return `${extensionUrl(page)}?source=${encodeURIComponent(d.source)}#${url}`;
 }
 
 /**

@@ -226,7 +226,7 @@ async function onWarnProceed(url, justification) {
   const d = await decide(url);
   if (!d || d.action !== 'warn') return { ok: false, error: 'This address is not one the policy warns about.' };
   // The justification stays on this device: report events carry ids and counts only.
-  await allowTemporarily(d.host, d.rule ?? '');
+  await allowTemporarily(d.host);
   await record({ kind: 'visit_proceeded', host: d.host, rule: d.rule, category: d.category, action: 'warn' });
   return { ok: true, minutes: ALLOW_MINUTES };
 }

@@ -1,11 +1,15 @@
 //! Compiles the policy, for one visitor, into Chrome `declarativeNetRequest` rules.
 //!
 //! The extension installs these as dynamic rules so the browser itself stops a navigation
-//! before any page script runs. Each rule mirrors one compiled host entry; its priority
+//! before any page script runs. Each rule covers compiled host entries; its priority
 //! encodes the same precedence the engine's own decisions use (layer, then host length,
 //! then path length), so that for every URL the highest-priority matching DNR rule is the
 //! entry [`crate::Engine::decide`] would pick. Block and warn rules redirect main-frame
-//! and sub-frame navigations to the extension's pages with the rule id and the original URL.
+//! and sub-frame navigations to the extension's pages with the original URL in the fragment;
+//! the page asks the engine again for the rule and its message. Hosts that share a priority,
+//! path and outcome share one rule, so any number of host rules compiles to a few hundred DNR
+//! rules (Chrome allows 1,000 regex rules and 5,000 redirects); each distinct path prefix
+//! needs a rule of its own.
 
 use std::collections::BTreeMap;
 
@@ -63,7 +67,7 @@ pub struct DnrAction {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnrRedirect {
-    /// The block or warn page with the rule and, through `\0`, the original URL.
+    /// The block or warn page with the deciding layer and, through `\0`, the original URL.
     pub regex_substitution: String,
 }
 
@@ -80,21 +84,21 @@ pub struct DnrCondition {
 }
 
 /// What one entry becomes for this visitor.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Outcome<'p> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
     Allow,
-    Redirect { page: bool, rule: &'p str, source: &'static str },
+    Redirect { block: bool, source: &'static str },
 }
 
-pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
     let suspension = policy.suspension_for(department, user, now);
     // Group hosts that share an outcome, priority and path into one rule.
-    let mut groups: BTreeMap<(u32, &str, Outcome<'p>), Vec<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u32, &str, Outcome), Vec<&str>> = BTreeMap::new();
     for (host, entries) in &index.map {
         for e in entries {
             let t = e.target as usize;
-            let (layer, outcome) = if let Some(s) = suspension {
-                (Layer::Grant as u32 + 1, Outcome::Redirect { page: true, rule: &s.id, source: "suspension" })
+            let (layer, outcome) = if suspension.is_some() {
+                (Layer::Grant as u32 + 1, Outcome::Redirect { block: true, source: "suspension" })
             } else {
                 match e.layer {
                     Layer::CityRule | Layer::DepartmentRule => {
@@ -107,8 +111,8 @@ pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Opt
                         let source = if r.department.is_some() { "department_rule" } else { "city_rule" };
                         let outcome = match r.action {
                             SiteAction::Allow => Outcome::Allow,
-                            SiteAction::Block => Outcome::Redirect { page: true, rule: &r.id, source },
-                            SiteAction::Warn => Outcome::Redirect { page: false, rule: &r.id, source },
+                            SiteAction::Block => Outcome::Redirect { block: true, source },
+                            SiteAction::Warn => Outcome::Redirect { block: false, source },
                         };
                         (e.layer as u32, outcome)
                     }
@@ -117,7 +121,7 @@ pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Opt
                         if tool.audience.is_empty() || tool.audience.includes(department, user) {
                             (Layer::Tool as u32, Outcome::Allow)
                         } else {
-                            (Layer::RestrictedTool as u32, Outcome::Redirect { page: true, rule: &tool.id, source: "restricted_tool" })
+                            (Layer::RestrictedTool as u32, Outcome::Redirect { block: true, source: "restricted_tool" })
                         }
                     }
                     Layer::Grant => {
@@ -139,14 +143,10 @@ pub(crate) fn compile<'p>(policy: &'p Policy, index: &HostIndex, department: Opt
         hosts.sort_unstable();
         let action = match outcome {
             Outcome::Allow => DnrAction { kind: "allow", redirect: None },
-            Outcome::Redirect { page, rule, source } => DnrAction {
+            Outcome::Redirect { block, source } => DnrAction {
                 kind: "redirect",
                 redirect: Some(DnrRedirect {
-                    regex_substitution: format!(
-                        "{}?rule={}&source={source}#\\0",
-                        if page { opts.block_page } else { opts.warn_page },
-                        rule
-                    ),
+                    regex_substitution: format!("{}?source={source}#\\0", if block { opts.block_page } else { opts.warn_page }),
                 }),
             },
         };

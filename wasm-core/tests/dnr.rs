@@ -126,7 +126,7 @@ fn default_policy_compiles_to_a_ruleset_chrome_accepts() {
         assert!(types.iter().any(|t| t == "main_frame"));
         if let Some(sub) = r["action"]["redirect"]["regexSubstitution"].as_str() {
             assert!(sub.starts_with(BLOCK) || sub.starts_with(WARN), "{sub}");
-            assert!(sub.contains("?rule=") && sub.ends_with("#\\0"), "{sub}");
+            assert!(sub.contains("?source=") && sub.ends_with("#\\0"), "{sub}");
         }
     }
     for url in ["https://chatgpt.com/", "https://gemini.google.com/app", "https://claude.ai/", "https://pimeyes.com/"] {
@@ -142,4 +142,33 @@ fn next_change_tells_when_to_recompile() {
     let set = engine.dnr_rules(None, None, unix("2026-04-01T12:00:00Z"), &opts());
     // The fire department's suspension starts on 2026-05-01, the first change after April 1.
     assert_eq!(set.next_change_at, Some(unix("2026-05-01T00:00:00Z")));
+}
+
+/// Regression: one DNR rule per policy rule made a large policy exceed Chrome's limit of
+/// 1,000 regex rules (and 5,000 redirects), and the browser refused the whole update.
+#[test]
+fn ten_thousand_host_rules_stay_within_chromes_limits() {
+    let mut raw = lifeguard_core::Policy::default_city().raw().clone();
+    for i in 0..10_000 {
+        raw.site_rules.push(lifeguard_core::policy::raw::RawSiteRule {
+            id: format!("extra-{i}"),
+            hosts: vec![format!("tool{i}.ai-vendor{}.com", i % 97)],
+            category: "general_purpose_ai".into(),
+            action: if i % 3 == 0 { "warn".into() } else { "block".into() },
+            message: "Not authorized.".into(),
+            policy_ref: "APP 04.05 §IV.1".into(),
+            ..Default::default()
+        });
+    }
+    let engine = Engine::new(lifeguard_core::Policy::validate(raw).expect("valid"));
+    let set = serde_json::to_value(engine.dnr_rules(Some("police"), None, 0, &opts())).expect("json");
+    let rules = set["rules"].as_array().expect("rules");
+    assert!(rules.len() < 1000, "{} DNR rules", rules.len());
+    for i in [0, 1, 2, 3, 4001, 4002, 9_999] {
+        let url = format!("https://tool{i}.ai-vendor{}.com/x", i % 97);
+        let want = if i % 3 == 0 { SiteAction::Warn } else { SiteAction::Block };
+        assert_eq!(engine.decide(&Visit { url: &url, department: Some("police"), user: None, now: 0 }).expect("decides").action, want);
+        assert_eq!(simulate(rules, &url), want, "{url}");
+    }
+    assert_eq!(simulate(rules, "https://tool3.ai-vendor4.com/"), SiteAction::Allow);
 }

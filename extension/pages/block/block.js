@@ -3,7 +3,7 @@
  * alternative, and the approval request form (§IV.2), which the service worker sends to the
  * server with the device token.
  *
- * The page is reached by a DNR redirect (`?rule=ID&source=S#ORIGINAL_URL`); it asks the
+ * The page is reached by a DNR redirect (`?source=S#ORIGINAL_URL`); it asks the
  * service worker to decide the original URL again rather than trusting the query, and shows
  * every policy text with textContent.
  */
