@@ -130,4 +130,36 @@ async fn console_pages_carry_security_headers(backend: Backend) {
     server.stop().await;
 }
 
-on_both_databases!(console_accounts_are_managed_by_it, department_heads_keep_tool_staff_lists, console_pages_carry_security_headers);
+on_both_databases!(
+    console_accounts_are_managed_by_it,
+    department_heads_keep_tool_staff_lists,
+    console_pages_carry_security_headers,
+    the_server_hosts_the_extension_for_force_install
+);
+
+/// IT self-hosts the extension: once the build's CRX and extension.json are in the data
+/// folder, browsers get an update manifest naming this server and the CRX itself.
+async fn the_server_hosts_the_extension_for_force_install(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let missing = server.get("/extension/update.xml", None).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("not published"), "{}", missing.text());
+    let folder = site.dir.path().join("extension");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(folder.join("lifeguard.crx"), b"Cr24\x03\x00\x00\x00test").expect("crx");
+    std::fs::write(folder.join("extension.json"), br#"{"id": "nfackbfoghckfggakoiamglefkleoojh", "version": "0.1.0"}"#).expect("info");
+    let xml = server.get("/extension/update.xml", None).await;
+    assert_eq!(xml.status, 200);
+    assert_eq!(xml.header("content-type").as_deref(), Some("application/xml"));
+    let text = xml.text();
+    assert!(text.contains("appid='nfackbfoghckfggakoiamglefkleoojh'") && text.contains("version='0.1.0'"), "{text}");
+    assert!(text.contains(&format!("codebase='{}/extension/lifeguard.crx'", server.base)), "{text}");
+    let crx = server.get("/extension/lifeguard.crx", None).await;
+    assert_eq!((crx.status, crx.body.as_slice()), (200, &b"Cr24\x03\x00\x00\x00test"[..]));
+    // A tampered extension.json is not echoed into XML.
+    std::fs::write(folder.join("extension.json"), br#"{"id": "x' onload='y", "version": "1"}"#).expect("info");
+    assert_eq!(server.get("/extension/update.xml", None).await.status, 500);
+    server.stop().await;
+}
+

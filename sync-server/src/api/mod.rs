@@ -7,6 +7,7 @@
 mod admin;
 mod approvals;
 mod console;
+mod extension;
 mod ops;
 mod staff;
 mod sync;
@@ -42,6 +43,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(approvals::routes)
                     .configure(admin::routes)
                     .configure(console::routes)
+                    .configure(extension::routes)
                     .configure(users::routes)
                     .configure(staff::routes)
                     .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
