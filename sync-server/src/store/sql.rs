@@ -66,6 +66,21 @@ async fn write_audit(conn: &mut <Db as sqlx::Database>::Connection, e: &AuditEnt
     Ok(())
 }
 
+/// Replaces the draft inside a write transaction, if it is still at `expected_revision`
+/// (`None`: whatever its revision). Returns whether it was replaced: a `false` means another
+/// edit came first, and the caller drops the transaction.
+async fn replace_draft(conn: &mut <Db as sqlx::Database>::Connection, document: &str, by: &str, expected_revision: Option<i64>) -> sqlx::Result<bool> {
+    let n = sqlx::query("UPDATE policy_draft SET document = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = 1 AND ($4 IS NULL OR revision = $4)")
+        .bind(document)
+        .bind(now())
+        .bind(by)
+        .bind(expected_revision)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n > 0)
+}
+
 fn version_of(row: &<Db as sqlx::Database>::Row, full: bool) -> sqlx::Result<PolicyVersion> {
     Ok(PolicyVersion {
         version: row.try_get("version")?,
@@ -179,12 +194,7 @@ impl Store for SqlStore {
             return Ok(Write::Stale);
         }
         if let Some(doc) = draft {
-            sqlx::query("UPDATE policy_draft SET document = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = 1")
-                .bind(doc)
-                .bind(now())
-                .bind(&v.published_by)
-                .execute(&mut *tx)
-                .await?;
+            replace_draft(&mut tx, doc, &v.published_by, None).await?;
         }
         if let Some(a) = audit {
             write_audit(&mut tx, a).await?;
@@ -219,15 +229,7 @@ impl Store for SqlStore {
 
     async fn save_draft(&self, draft: DraftWrite<'_>, by: &str, audit: &AuditEntry) -> anyhow::Result<Write> {
         let (_writer, mut tx) = self.begin_write().await?;
-        let n = sqlx::query("UPDATE policy_draft SET document = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = 1 AND revision = $4")
-            .bind(draft.document)
-            .bind(now())
-            .bind(by)
-            .bind(draft.expected_revision)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
+        if !replace_draft(&mut tx, draft.document, by, Some(draft.expected_revision)).await? {
             return Ok(Write::Stale);
         }
         write_audit(&mut tx, audit).await?;
@@ -523,15 +525,7 @@ impl Store for SqlStore {
             return Ok(Write::Stale);
         }
         if let Some(d) = draft {
-            let n = sqlx::query("UPDATE policy_draft SET document = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = 1 AND revision = $4")
-                .bind(d.document)
-                .bind(now())
-                .bind(&audit.actor)
-                .bind(d.expected_revision)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
+            if !replace_draft(&mut tx, d.document, &audit.actor, Some(d.expected_revision)).await? {
                 // Dropping the transaction rolls the status change back too.
                 return Ok(Write::Stale);
             }
