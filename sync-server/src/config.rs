@@ -30,6 +30,9 @@ pub struct ServerFlags {
     /// Delete report events older than this many days (none: keep them).
     #[arg(long, env = "LIFEGUARD_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
+    /// How often to write when devices last synced to the database, in seconds [default: 60].
+    #[arg(long, env = "LIFEGUARD_DEVICE_FLUSH_SECONDS", value_name = "SECONDS")]
+    pub device_flush_seconds: Option<u64>,
 }
 
 /// The configuration file, as written.
@@ -56,6 +59,8 @@ pub struct FileConfig {
     rate_limit_per_minute: Option<u32>,
     /// Login attempts per minute per client address.
     login_per_minute: Option<u32>,
+    /// How often devices' last-seen times are written to the database, in seconds.
+    device_flush_seconds: Option<u64>,
     #[serde(default)]
     incidents: IncidentFile,
 }
@@ -105,6 +110,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Login attempts per minute per client address; 0 disables.
     pub login_per_minute: u32,
+    /// How often (s) the devices' last-seen times are flushed to the database.
+    pub device_flush_seconds: u64,
     /// Events with a finding at or above this severity that were blocked, or pasted after a
     /// warning, are incidents (§IV.4).
     pub incident_min_severity: Severity,
@@ -142,6 +149,7 @@ impl Config {
             workers: file.workers,
             rate_limit_per_minute: file.rate_limit_per_minute.unwrap_or(0),
             login_per_minute: file.login_per_minute.unwrap_or(20),
+            device_flush_seconds: flags.device_flush_seconds.or(file.device_flush_seconds).unwrap_or(60),
             incident_min_severity: file.incidents.min_severity.unwrap_or(Severity::Critical),
             webhooks: file.incidents.webhooks,
         }

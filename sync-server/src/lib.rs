@@ -6,7 +6,8 @@
 //!   by lifeguard-core on every edit, published as immutable numbered versions, each signed
 //!   once as a JWS ([`bundle`]) with the Ed25519 key from [`keys`].
 //! - **Sync** ([`api`]): devices fetch the signed bundle (`ETag`/304 from memory) and send
-//!   report batches ([`reports`]), stored exactly once by client UUID.
+//!   report batches ([`reports`]), stored exactly once by client UUID; when each device last
+//!   synced is kept in memory and flushed to the database in batches ([`devices`]).
 //! - **People** ([`auth`]): device tokens and console sessions are JWTs with a role;
 //!   [`approvals`] are staff's requests to use a tool; every change lands in the audit log.
 //! - **Storage** ([`store`]): a [`store::Store`] trait with SQLite and PostgreSQL
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod error;
 pub mod incidents;
 pub mod keys;

@@ -27,6 +27,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::default()),
         limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
         login_limiter: Arc::new(RateLimiter::new(config.login_per_minute)),
+        devices: Arc::new(crate::devices::DeviceTracker::default()),
         config: Arc::new(config),
     };
     crate::lifecycle::ensure_initial(&state).await.context("cannot publish the first policy version")?;
@@ -46,6 +47,23 @@ fn spawn_retention(state: &AppState) {
                 Ok(n) if n > 0 => tracing::info!(removed = n, days, "purged report events past retention"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = format!("{e:#}"), "retention purge failed"),
+            }
+        }
+    });
+}
+
+/// Flushes the devices' last-seen times to the database every `device_flush_seconds`.
+fn spawn_device_flush(state: &AppState) {
+    let (store, devices) = (Arc::clone(&state.store), Arc::clone(&state.devices));
+    let every = std::time::Duration::from_secs(state.config.device_flush_seconds.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        // A slow database must not make flushes pile up behind each other.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = devices.flush(&*store).await {
+                tracing::error!(error = format!("{e:#}"), "cannot record when devices last synced; will retry");
             }
         }
     });
@@ -93,6 +111,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = state(config).await?;
     ensure_console_account(&state).await?;
     spawn_retention(&state);
+    spawn_device_flush(&state);
     tracing::info!(%listen, database = state.store.kind(), data_dir = %state.config.data_dir.display(), "lifeguard serving");
     let app_state = state.clone();
     let mut server = HttpServer::new(move || App::new().configure(crate::api::configure(app_state.clone())))
@@ -103,6 +122,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         server = server.workers(n);
     }
     server.run().await.context("server error")?;
+    // The sightings since the last periodic flush would otherwise be lost with the process.
+    if let Err(e) = state.devices.flush(&*state.store).await {
+        tracing::error!(error = format!("{e:#}"), "cannot record when devices last synced");
+    }
     tracing::info!("lifeguard stopped");
     Ok(())
 }

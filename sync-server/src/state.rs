@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::Tokens;
 use crate::bundle::BundleCache;
 use crate::config::Config;
+use crate::devices::DeviceTracker;
 use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
@@ -29,4 +30,7 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Per-client budget for login attempts.
     pub login_limiter: Arc<RateLimiter>,
+    /// When devices last fetched the policy, until the next flush to the database (tests
+    /// call its `flush` to write it at once).
+    pub devices: Arc<DeviceTracker>,
 }

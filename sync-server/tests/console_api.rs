@@ -1,5 +1,6 @@
 //! The API the console adds on top of the policy routes, on SQLite and on PostgreSQL: console
-//! accounts (`/v1/admin/users`) and the staff list of a tool (`/v1/admin/tools/{id}/staff`);
+//! accounts (`/v1/admin/users`), the staff list of a tool (`/v1/admin/tools/{id}/staff`), when
+//! devices last synced (`/v1/admin/devices`);
 //! and the console's pages at `/admin` with their security headers.
 
 mod common;
@@ -134,7 +135,8 @@ on_both_databases!(
     console_accounts_are_managed_by_it,
     department_heads_keep_tool_staff_lists,
     console_pages_carry_security_headers,
-    the_server_hosts_the_extension_for_force_install
+    the_server_hosts_the_extension_for_force_install,
+    the_console_lists_devices_by_when_they_last_synced
 );
 
 /// IT self-hosts the extension: once the build's CRX and extension.json are in the data
@@ -163,3 +165,70 @@ async fn the_server_hosts_the_extension_for_force_install(backend: Backend) {
     server.stop().await;
 }
 
+
+/// Devices fetching the policy (200 or 304) are remembered in memory and, once flushed, listed
+/// with their department and policy version, oldest first; `stale_days` keeps only those
+/// silent that long; a department head sees their own department's devices; an auditor may
+/// read; a device may not.
+async fn the_console_lists_devices_by_when_they_last_synced(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let issue = |sub: &str, dept: &str| server.state.tokens.issue(Role::Device, sub, Some(dept), 3600).expect("token").0;
+    let (laptop, kiosk) = (issue("laptop-17", "police"), issue("kiosk-2", "library"));
+
+    let first = server.get("/v1/policy", Some(&kiosk)).await;
+    assert_eq!(first.status, 200);
+    let etag = first.header("etag").expect("etag");
+    let version: i64 = first.header("x-lifeguard-policy-version").expect("version").parse().expect("a number");
+    let again = server.request("GET", "/v1/policy", Some(&kiosk), &[("If-None-Match", etag.as_str())], None).await;
+    assert_eq!(again.status, 304);
+    assert_eq!(server.get("/v1/policy", Some(&laptop)).await.status, 200);
+
+    // Nothing is written per request: only a flush puts the sightings in the database.
+    assert_eq!(server.get("/v1/admin/devices", Some(&it)).await.json(), json!({"devices": []}));
+    assert_eq!(server.state.devices.flush(&*server.state.store).await.expect("flush"), 2);
+    assert_eq!(server.state.devices.flush(&*server.state.store).await.expect("empty flush"), 0);
+
+    let res = server.get("/v1/admin/devices", Some(&it)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let devices = res.json()["devices"].as_array().expect("devices").clone();
+    let mut names: Vec<&str> = devices.iter().map(|d| d["device"].as_str().expect("device")).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["kiosk-2", "laptop-17"]);
+    for d in &devices {
+        let department = if d["device"] == "kiosk-2" { "library" } else { "police" };
+        assert_eq!(d["department"], department, "{d}");
+        assert_eq!(d["policy_version"], version, "{d}");
+        assert!(d["last_seen"].as_str().is_some_and(|t| t.ends_with('Z')), "{d}");
+    }
+
+    // An older sighting flushed later (another replica) does not move a device back in time,
+    // and the list is oldest first.
+    let old = lifeguard_server::store::DeviceSeen { device: "laptop-17".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 1_000 };
+    let gone = lifeguard_server::store::DeviceSeen { device: "desk-9".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 86_400 };
+    server.state.store.touch_devices(&[old, gone]).await.expect("touch");
+    let list = server.get("/v1/admin/devices", Some(&it)).await.json();
+    assert_eq!(list["devices"][0]["device"], "desk-9");
+    assert_eq!(list["devices"][0]["last_seen"], "1970-01-02T00:00:00Z");
+    let laptop_row = list["devices"].as_array().expect("devices").iter().find(|d| d["device"] == "laptop-17").expect("laptop").clone();
+    assert_ne!(laptop_row["last_seen"], "1970-01-01T00:16:40Z", "the later sighting stays");
+
+    // Only devices silent for 7 days: the one seen in 1970.
+    let stale = server.get("/v1/admin/devices?stale_days=7", Some(&it)).await.json();
+    assert_eq!(stale["devices"].as_array().expect("devices").len(), 1, "{stale}");
+    assert_eq!(stale["devices"][0]["device"], "desk-9");
+
+    let parks = server.token(Role::DeptHead, Some("parks"));
+    assert_eq!(server.get("/v1/admin/devices", Some(&parks)).await.json(), json!({"devices": []}));
+    assert_eq!(server.get("/v1/admin/devices?department=police", Some(&parks)).await.status, 403);
+    let police = server.token(Role::DeptHead, Some("police"));
+    let own = server.get("/v1/admin/devices", Some(&police)).await.json();
+    assert!(own["devices"].as_array().expect("devices").iter().all(|d| d["department"] == "police") && own["devices"].as_array().is_some_and(|a| a.len() == 2), "{own}");
+
+    let auditor = server.get("/v1/admin/devices?stale_days=0", Some(&server.token(Role::Auditor, None))).await;
+    assert_eq!(auditor.status, 200, "{}", auditor.text());
+    assert_eq!(server.get("/v1/admin/devices", Some(&laptop)).await.status, 403);
+    assert_eq!(server.get("/v1/admin/devices?stale_days=-1", Some(&it)).await.status, 400);
+    server.stop().await;
+}

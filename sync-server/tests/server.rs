@@ -111,6 +111,8 @@ const ADMIN_TABLE: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/v1/admin/reports/aggregates", [403, 0, 0, 0, 0]),
     ("GET", "/v1/admin/reports/export.csv", [403, 0, 0, 0, 0]),
     ("GET", "/v1/admin/audit", [403, 0, 403, 0, 0]),
+    ("GET", "/v1/admin/devices", [403, 0, 0, 0, 0]),
+    ("GET", "/v1/admin/devices?department=parks", [403, 0, 403, 0, 0]),
     ("GET", "/v1/admin/approvals", [403, 0, 0, 0, 0]),
     ("PUT", "/v1/admin/approvals/00000000-0000-4000-8000-000000000000/review", [403, 0, 403, 403, 403]),
     ("POST", "/v1/admin/approvals/00000000-0000-4000-8000-000000000000/approve", [403, 0, 403, 403, 403]),

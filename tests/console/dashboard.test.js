@@ -2,12 +2,12 @@
  * The dashboard and the reports table over real reports posted by devices: the charts are
  * drawn (a canvas per chart, with Chart.js holding the posted numbers), the counts beside
  * them are right, the time range picker changes them; the reports table filters, pages and
- * exports CSV.
+ * exports CSV. A device that fetched the policy is listed by the "not synced lately" card.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { Server, launchBrowser, newPage, screenshot, signIn } from './harness.js';
+import { Server, launchBrowser, newPage, screenshot, signIn, waitFor } from './harness.js';
 
 /** @type {Server} */
 let server;
@@ -21,8 +21,16 @@ const DAY = 86400_000;
 const ago = (msAgo) => new Date(Date.now() - msAgo).toISOString();
 
 before(async () => {
+  // Devices' last-seen times are flushed to the database every second instead of every minute.
+  process.env.LIFEGUARD_DEVICE_FLUSH_SECONDS = '1';
   server = await new Server().start();
   server.addUser('it@redondo.org', 'it_admin');
+  const kiosk = server.cli(['token', 'issue', '--role', 'device', '--department', 'parks', '--subject', 'parks-kiosk-1']);
+  const res = await fetch(`${server.url}/v1/policy`, { headers: { Authorization: `Bearer ${kiosk}` } });
+  assert.equal(res.status, 200);
+  // Listed once flushed and at least a second old (stale_days=0: last seen before now).
+  const it = await server.login('it@redondo.org');
+  await waitFor(async () => (await server.api(it, 'GET', '/v1/admin/devices?stale_days=0')).devices.some((/** @type {{device: string}} */ d) => d.device === 'parks-kiosk-1'), 'the kiosk to be recorded');
   const blocked = { kind: 'visit_blocked', host: 'chatgpt.com', rule: 'openai-chatgpt', category: 'general_purpose_ai', action: 'block', user: 'officer@redondo.org' };
   await server.report('police', [
     { ...blocked, time: ago(60_000) },
@@ -101,7 +109,20 @@ test('the dashboard charts the last 30 days of real reports', async () => {
   assert.equal(total, 7);
   const blockedPerDay = perDay.data.find((d) => d.label === 'Visit blocked')?.data ?? [];
   assert.equal(blockedPerDay.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0), 3);
-  await page.locator('#chart-stale-devices').getByText('Not available yet').waitFor();
+  // The kiosk fetched the policy moments ago: not stale after 7 days (the default), listed
+  // when asking for devices silent for 0 days.
+  const stale = page.locator('#chart-stale-devices');
+  assert.equal(await stale.locator('[data-stale-count]').getAttribute('data-stale-count'), '0');
+  await stale.getByText('No device has gone 7 days without fetching the policy.').waitFor();
+  await stale.locator('#stale-days').fill('0');
+  await stale.getByRole('button', { name: 'List devices' }).click();
+  await page.locator('#chart-stale-devices table.stale-devices tbody tr').first().waitFor();
+  const row = await page.locator('#chart-stale-devices table.stale-devices tbody tr', { hasText: 'parks-kiosk-1' }).locator('td').allTextContents();
+  assert.equal(row[0], 'parks-kiosk-1');
+  assert.equal(row[1], 'parks');
+  assert.match(row[2], /^\d+$/, 'the policy version it holds');
+  assert.ok(row[3].length > 0, 'when it was last seen');
+  await page.locator('#stats [data-stat="total"]').filter({ hasText: /^7$/ }).waitFor();
   await screenshot(page, 'dashboard');
 
   // A number opens the reports it counts.

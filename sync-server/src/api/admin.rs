@@ -39,7 +39,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     .route("/v1/admin/reports", web::get().to(reports))
     .route("/v1/admin/reports/aggregates", web::get().to(aggregates))
     .route("/v1/admin/reports/export.csv", web::get().to(export_csv))
-    .route("/v1/admin/audit", web::get().to(audit));
+    .route("/v1/admin/audit", web::get().to(audit))
+    .route("/v1/admin/devices", web::get().to(devices));
 }
 
 async fn get_draft(state: web::Data<AppState>, _who: Admin) -> ApiResult<HttpResponse> {
@@ -350,4 +351,34 @@ async fn audit(state: web::Data<AppState>, who: Admin, q: web::Query<AuditQuery>
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"entries": entries})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevicesQuery {
+    /// Only devices that have not fetched the policy for this many days.
+    stale_days: Option<u32>,
+    department: Option<String>,
+}
+
+/// Devices and when each last fetched the policy, oldest first: the ones that stopped
+/// syncing come first. A department head sees their own department's devices only.
+async fn devices(state: web::Data<AppState>, who: Admin, q: web::Query<DevicesQuery>) -> ApiResult<HttpResponse> {
+    let DevicesQuery { stale_days, mut department } = q.into_inner();
+    if let Some(own) = who.confined_to() {
+        match &department {
+            Some(d) if d != own => return Err(ApiError::Forbidden("a department head sees their own department's records only".into())),
+            _ => department = Some(own.to_owned()),
+        }
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let stale_before = stale_days.map(|d| now - i64::from(d) * 86400);
+    let list: Vec<Value> = state
+        .store
+        .devices(stale_before, department.as_deref())
+        .await?
+        .into_iter()
+        .map(|d| json!({"device": d.device, "department": d.department, "policy_version": d.policy_version, "last_seen": rfc3339(d.last_seen)}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"devices": list})))
 }

@@ -18,9 +18,12 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v1/auth/login", web::post().to(login));
 }
 
-/// The current signed bundle; 304 when the device has it already.
-async fn policy(state: web::Data<AppState>, _device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
+/// The current signed bundle; 304 when the device has it already. Either way the device
+/// holds the current version afterwards, which is noted in memory (never written here: see
+/// [`crate::devices`]).
+async fn policy(state: web::Data<AppState>, device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
     let current = state.bundles.get(&*state.store).await?;
+    state.devices.saw(&device.0.claims, current.version, time::OffsetDateTime::now_utc().unix_timestamp());
     let not_modified = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| current.matches(v));
     if not_modified {
         Metrics::add(&state.metrics.policy_not_modified, 1);

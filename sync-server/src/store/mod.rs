@@ -191,6 +191,19 @@ pub struct Aggregates {
     pub top_detectors: Vec<Count>,
 }
 
+/// When a device last fetched the policy, and what it then held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceSeen {
+    /// The device token's subject (or, without one, its token id).
+    pub device: String,
+    /// The token's department.
+    pub department: Option<String>,
+    /// The policy version the device holds after that fetch.
+    pub policy_version: Option<i64>,
+    /// When (Unix seconds).
+    pub last_seen: i64,
+}
+
 /// An approval request (§IV.2). Its request and review are JSON documents owned by the
 /// approvals module; the store keeps them opaque.
 #[derive(Debug, Clone)]
@@ -295,6 +308,13 @@ pub trait Store: Send + Sync + 'static {
     /// Updates an approval request if its status is still `expected_status`; with `draft`,
     /// saves the draft in the same transaction (approving adds a tool or pilot).
     async fn update_approval(&self, a: &Approval, expected_status: &str, draft: Option<DraftWrite<'_>>, audit: &AuditEntry) -> anyhow::Result<Write>;
+
+    /// Records when devices last fetched the policy: creates or updates one row per device,
+    /// keeping whichever time is later (replicas flush their own sightings independently).
+    async fn touch_devices(&self, seen: &[DeviceSeen]) -> anyhow::Result<()>;
+    /// Devices last seen before `stale_before` (any time if `None`), of one department if
+    /// given, oldest first.
+    async fn devices(&self, stale_before: Option<i64>, department: Option<&str>) -> anyhow::Result<Vec<DeviceSeen>>;
 
     /// Audit-log entries, newest first.
     async fn audit(&self, filter: &AuditFilter) -> anyhow::Result<Vec<AuditRecord>>;

@@ -10,7 +10,10 @@ type Db = sqlx::Postgres;
 
 const KIND: &str = "postgres";
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
+    (2, "devices", include_str!("../../migrations/postgres/0002_devices.sql")),
+];
 
 async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     let options = PgConnectOptions::from_str(url)?.application_name("lifeguard");

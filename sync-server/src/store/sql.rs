@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
 use super::{
-    Aggregates, Approval, AuditEntry, AuditFilter, AuditRecord, Count, Draft, DraftWrite, Event, EventFilter, PolicyVersion, Store, User, Write,
+    Aggregates, Approval, AuditEntry, AuditFilter, AuditRecord, Count, DeviceSeen, Draft, DraftWrite, Event, EventFilter, PolicyVersion, Store, User, Write,
 };
 
 /// The store on this database.
@@ -533,6 +533,50 @@ impl Store for SqlStore {
         write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Write::Done)
+    }
+
+    async fn touch_devices(&self, seen: &[DeviceSeen]) -> anyhow::Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let (_writer, mut tx) = self.begin_write().await?;
+        for chunk in seen.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new("INSERT INTO devices (device, department, policy_version, last_seen) ");
+            qb.push_values(chunk, |mut b, d| {
+                b.push_bind(d.device.clone()).push_bind(d.department.clone()).push_bind(d.policy_version).push_bind(d.last_seen);
+            });
+            // Another replica may have flushed a later sighting of the same device first.
+            qb.push(
+                " ON CONFLICT (device) DO UPDATE SET department = excluded.department, policy_version = excluded.policy_version, \
+                 last_seen = excluded.last_seen WHERE excluded.last_seen >= devices.last_seen",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn devices(&self, stale_before: Option<i64>, department: Option<&str>) -> anyhow::Result<Vec<DeviceSeen>> {
+        let mut qb = QueryBuilder::<Db>::new("SELECT device, department, policy_version, last_seen FROM devices WHERE 1 = 1");
+        if let Some(t) = stale_before {
+            qb.push(" AND last_seen < ").push_bind(t);
+        }
+        if let Some(d) = department {
+            qb.push(" AND department = ").push_bind(d.to_owned());
+        }
+        qb.push(" ORDER BY last_seen, device");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| -> sqlx::Result<DeviceSeen> {
+                Ok(DeviceSeen {
+                    device: r.try_get("device")?,
+                    department: r.try_get("department")?,
+                    policy_version: r.try_get("policy_version")?,
+                    last_seen: r.try_get("last_seen")?,
+                })
+            })
+            .collect::<sqlx::Result<_>>()?)
     }
 
     async fn audit(&self, f: &AuditFilter) -> anyhow::Result<Vec<AuditRecord>> {

@@ -12,7 +12,10 @@ type Db = sqlx::Sqlite;
 
 const KIND: &str = "sqlite";
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
+    (2, "devices", include_str!("../../migrations/sqlite/0002_devices.sql")),
+];
 
 async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     let options = SqliteConnectOptions::from_str(url)?

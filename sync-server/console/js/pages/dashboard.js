@@ -4,10 +4,17 @@
  * table, for readers who cannot see the canvas and for a quick exact count.
  *
  * A department head's aggregates are their own department's: the server confines the query.
+ *
+ * The "devices that have not synced lately" card lists, from /v1/admin/devices, the devices
+ * whose last policy fetch is older than `stale_days` (route parameter, default 7). Each server
+ * writes what it saw at most once a minute, so a device shows up with that delay.
  * @module
  */
 import { api, query } from '../api.js';
-import { field, fill, h, notice, table } from '../dom.js';
+import { field, fill, h, notice, table, when } from '../dom.js';
+
+/** Days without a policy fetch after which a device counts as not syncing. */
+export const DEFAULT_STALE_DAYS = 7;
 
 /** Event kinds the extension reports, as people call them. */
 export const KIND_LABELS = /** @type {Record<string, string>} */ ({
@@ -76,9 +83,13 @@ export async function render(root, ctx) {
   for (const c of charts) c.destroy();
   charts = [];
   const r = range(ctx.params);
+  const staleParam = Number.parseInt(ctx.params.get('stale_days') ?? '', 10);
+  const staleDays = Number.isFinite(staleParam) && staleParam >= 0 ? Math.min(staleParam, 3650) : DEFAULT_STALE_DAYS;
+  // Changing the time range keeps the chosen staleness, and the other way round.
+  const keep = (/** @type {Record<string, string>} */ p) => ctx.navigate('dashboard', ctx.params.has('stale_days') ? { ...p, stale_days: String(staleDays) } : p);
   const preset = h(
     'select',
-    { id: 'range-preset', onchange: () => (preset.value === 'custom' ? null : ctx.navigate('dashboard', { days: preset.value })) },
+    { id: 'range-preset', onchange: () => (preset.value === 'custom' ? null : keep({ days: preset.value })) },
     [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days'], ['365', 'Last year'], ['custom', 'Custom range']].map(([v, l]) =>
       h('option', { value: v, selected: v === r.days }, l),
     ),
@@ -87,7 +98,7 @@ export async function render(root, ctx) {
   const to = h('input', { type: 'date', id: 'range-to', value: r.to });
   const picker = h(
     'form',
-    { class: 'toolbar', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); ctx.navigate('dashboard', { from: from.value, to: to.value }); } },
+    { class: 'toolbar', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); keep({ from: from.value, to: to.value }); } },
     field('Time range', preset),
     field('From (UTC)', from),
     field('Until (UTC, not included)', to),
@@ -101,7 +112,10 @@ export async function render(root, ctx) {
     body,
   );
 
-  const a = await api('GET', `/v1/admin/reports/aggregates${query({ from: r.from, to: r.to, top: 10 })}`);
+  const [a, d] = await Promise.all([
+    api('GET', `/v1/admin/reports/aggregates${query({ from: r.from, to: r.to, top: 10 })}`),
+    api('GET', `/v1/admin/devices${query({ stale_days: staleDays })}`),
+  ]);
   /** @type {{day: string, kind: string, count: number}[]} */
   const perDay = a.per_day;
   const kinds = [...new Set(perDay.map((p) => p.kind))].sort();
@@ -147,16 +161,51 @@ export async function render(root, ctx) {
       barCard('chart-department', 'By department', a.by_department, 'Department'),
       barCard('chart-hosts', 'Top AI hosts tried', a.top_hosts, 'Host'),
       barCard('chart-detectors', 'Top detectors hit (findings)', a.top_detectors, 'Detector'),
-      h(
-        'section',
-        { class: 'card', id: 'chart-stale-devices' },
-        h('h3', { text: 'Devices that have not synced lately' }),
-        notice('info', 'Not available yet: the server does not record when each device last fetched the policy, so it cannot list devices that stopped syncing.'),
-      ),
+      staleCard(d.devices, staleDays, ctx),
     ),
   );
   // Charts are drawn once their canvases are in the document (Chart.js measures them).
   for (const draw of pending.splice(0)) charts.push(draw());
+}
+
+/**
+ * The devices whose last policy fetch is older than `days` days, oldest first (as the server
+ * sorts them). Device names and departments come from tokens: shown as text only.
+ * @param {{device: string, department: string|null, policy_version: number|null, last_seen: string}[]} devices
+ * @param {number} days
+ * @param {import('../main.js').Context} ctx
+ */
+function staleCard(devices, days, ctx) {
+  const input = h('input', { type: 'number', id: 'stale-days', min: '0', max: '3650', value: String(days) });
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      onsubmit: (/** @type {Event} */ ev) => {
+        ev.preventDefault();
+        ctx.navigate('dashboard', { ...Object.fromEntries(ctx.params), stale_days: String(Number(input.value) || 0) });
+      },
+    },
+    field('Not synced for (days)', input),
+    h('button', { type: 'submit' }, 'List devices'),
+  );
+  return h(
+    'section',
+    { class: 'card', id: 'chart-stale-devices' },
+    h('h3', { text: 'Devices that have not synced lately' }),
+    form,
+    h('p', { class: 'muted', dataset: { staleCount: String(devices.length) }, text: `${devices.length} device${devices.length === 1 ? '' : 's'} without a policy fetch in the last ${days} day${days === 1 ? '' : 's'}.` }),
+    table(
+      [
+        { label: 'Device', value: (/** @type {typeof devices[number]} */ x) => x.device },
+        { label: 'Department', value: (/** @type {typeof devices[number]} */ x) => x.department ?? '' },
+        { label: 'Policy version', value: (/** @type {typeof devices[number]} */ x) => (x.policy_version === null ? '' : String(x.policy_version)), num: true },
+        { label: 'Last seen', value: (/** @type {typeof devices[number]} */ x) => when(x.last_seen) },
+      ],
+      devices,
+      { class: 'compact stale-devices', empty: `No device has gone ${days} day${days === 1 ? '' : 's'} without fetching the policy.` },
+    ),
+  );
 }
 
 function baseOptions() {
