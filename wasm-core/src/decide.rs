@@ -58,7 +58,7 @@ impl HostIndex {
         }
         for entries in index.map.values_mut() {
             // Longest path first, so the first applicable entry of a layer is the most specific.
-            entries.sort_by(|a, b| b.path.len().cmp(&a.path.len()));
+            entries.sort_by_key(|e| std::cmp::Reverse(e.path.len()));
             entries.shrink_to_fit();
         }
         index

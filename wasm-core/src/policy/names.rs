@@ -110,8 +110,8 @@ pub(crate) fn canonical_host(input: &str) -> Result<String, String> {
     if h.is_empty() {
         return Err("a host cannot be empty".into());
     }
-    if h.starts_with("*.") {
-        return Err(format!("`{h}`: write `{}`; a host already matches all its subdomains", &h[2..]));
+    if let Some(rest) = h.strip_prefix("*.") {
+        return Err(format!("`{h}`: write `{rest}`; a host already matches all its subdomains"));
     }
     if h.contains("://") || h.contains(['/', '?', '#', '@', ' ']) {
         return Err(format!("`{h}` is not a bare host: no scheme, path, query or user (put paths in `paths`)"));
