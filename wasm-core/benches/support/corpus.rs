@@ -19,7 +19,7 @@ pub fn corpus() -> String {
         i = i.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         let pick = (i >> 8) % prose.len();
         // Mostly plain prose: an identifier sentence about one time in three.
-        let pick = if pick >= 4 && (i >> 3) % 3 != 0 { pick % 4 } else { pick };
+        let pick = if pick >= 4 && !(i >> 3).is_multiple_of(3) { pick % 4 } else { pick };
         out.push_str(prose[pick]);
     }
     out

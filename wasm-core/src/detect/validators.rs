@@ -91,7 +91,7 @@ pub(crate) fn aba_routing(digits: &[u8]) -> bool {
         .zip([3, 7, 1, 3, 7, 1, 3, 7, 1])
         .map(|(&b, w)| digit(b) * w)
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A National Provider Identifier: 10 digits starting with 1 or 2 whose Luhn check digit
