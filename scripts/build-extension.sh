@@ -9,6 +9,7 @@
 # The signing key is the city's own and is never committed: $LIFEGUARD_EXTENSION_KEY, or
 # ~/.config/lifeguard/extension-key.pem, created (RSA 2048, PKCS#8) on the first build. The
 # manifest's "key" is its public half, so the unpacked build has the same stable id.
+# Packing and signing is `lifeguard extension pack` ($LIFEGUARD_BIN, else the debug build).
 # Builds the wasm first unless target/wasm is there already (SKIP_WASM=1 never builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,15 +22,15 @@ if [ "${SKIP_WASM:-0}" != 1 ] && ! [ -f target/wasm/lifeguard_core_bg.wasm ]; th
 fi
 [ -f target/wasm/lifeguard_core_bg.wasm ] || { echo "no target/wasm: run scripts/build-wasm.sh" >&2; exit 1; }
 
-if ! [ -f "$key" ]; then
-  echo "==> creating the extension signing key $key (keep it: it fixes the extension id)"
-  mkdir -p "$(dirname "$key")"
-  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null)
+# `lifeguard extension` makes the key, packs and signs the CRX: no browser needed.
+if [ -z "${LIFEGUARD_BIN:-}" ]; then
+  cargo build -p lifeguard-server --bin lifeguard --locked
+  LIFEGUARD_BIN=$PWD/target/debug/lifeguard
 fi
-
-pub_b64=$(openssl pkey -in "$key" -pubout -outform DER 2>/dev/null | base64 -w0)
-# The id is the first 128 bits of SHA-256 of the public key, hex digits 0-f written a-p.
-ext_id=$(openssl pkey -in "$key" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-32 | tr '0-9a-f' 'a-p')
+keyinfo=$("$LIFEGUARD_BIN" extension key --key "$key")
+field() { node -e 'process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]]))' "$keyinfo" "$1"; }
+ext_id=$(field id)
+pub_b64=$(field public_key)
 
 rm -rf "$out"
 mkdir -p "$out/wasm"
@@ -47,17 +48,12 @@ node -e '
 ' manifest/manifest.json "$out/manifest.json" "$pub_b64"
 echo "$ext_id" > target/extension-id.txt
 version=$(node -p 'require("./manifest/manifest.json").version')
-# For `lifeguard serve` (sync-server/src/api/extension.rs), beside the CRX in <data-dir>/extension/.
+# For `lifeguard serve` (sync-server/src/api/extension.rs), beside the CRX in <data-dir>/extension/
+# (`lifeguard extension publish` writes both there).
 printf '{"id": "%s", "version": "%s"}\n' "$ext_id" "$version" > target/extension.json
 
-# Chromium writes DIR.crx next to DIR; it needs a writable profile even to pack.
-profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
-rm -f target/extension.crx
-chromium --headless=new --no-sandbox --user-data-dir="$profile" --no-first-run \
-  --pack-extension="$PWD/$out" --pack-extension-key="$key" >/dev/null 2>&1 || true
-[ -f target/extension.crx ] || { echo "chromium --pack-extension did not produce target/extension.crx" >&2; exit 1; }
-mv target/extension.crx target/lifeguard.crx
+"$LIFEGUARD_BIN" extension pack --key "$key" --out target/lifeguard.crx "$out" >/dev/null
+"$LIFEGUARD_BIN" extension verify target/lifeguard.crx >/dev/null
 
 codebase=${CODEBASE_URL:-https://lifeguard.example.org/extension/lifeguard.crx}
 cat > target/update.xml <<XML

@@ -30,29 +30,74 @@ pub fn sign(keys: &Keys, version: i64, published_at: &str, policy: &serde_json::
     format!("{signing_input}.{}", B64.encode(signature))
 }
 
-/// The current bundle, ready to send.
+/// The current bundle, ready to send: as it is, and gzipped once for the clients that
+/// accept it (the default policy's 137 KB JWS is about 16 KB gzipped).
 #[derive(Debug)]
 pub struct Current {
     /// Its version.
     pub version: i64,
-    /// The strong ETag, quoted: `"v<N>-<hash>"`.
+    /// The strong ETag of the JWS as it is, quoted: `"v<N>-<hash>"`.
     pub etag: String,
+    /// The strong ETag of the gzipped JWS: another representation has another strong
+    /// validator (RFC 9110 §8.8.1), `"v<N>-<hash>-gz"`.
+    pub gzip_etag: String,
     /// The JWS.
     pub body: actix_web::web::Bytes,
+    /// The JWS, gzipped.
+    pub gzip: actix_web::web::Bytes,
 }
 
 impl Current {
     fn of(v: &PolicyVersion) -> Current {
         let hash = Sha256::digest(v.bundle.as_bytes());
-        let etag = format!("\"v{}-{}\"", v.version, &B64.encode(hash)[..22]);
-        Current { version: v.version, etag, body: actix_web::web::Bytes::from(v.bundle.clone()) }
+        let tag = format!("v{}-{}", v.version, &B64.encode(hash)[..22]);
+        Current {
+            version: v.version,
+            etag: format!("\"{tag}\""),
+            gzip_etag: format!("\"{tag}-gz\""),
+            body: actix_web::web::Bytes::from(v.bundle.clone()),
+            gzip: actix_web::web::Bytes::from(gzip(v.bundle.as_bytes())),
+        }
     }
 
     /// Whether an `If-None-Match` header value names this bundle (`*`, or a list of tags,
-    /// weak or strong: RFC 9110 compares If-None-Match weakly).
+    /// weak or strong: RFC 9110 compares If-None-Match weakly), in either representation:
+    /// both are the same signed bytes, so a client holding one has the bundle.
     pub fn matches(&self, if_none_match: &str) -> bool {
-        if_none_match.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag)
+        if_none_match.split(',').map(str::trim).any(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*" || tag == self.etag || tag == self.gzip_etag
+        })
     }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// Whether an `Accept-Encoding` header value accepts gzip (RFC 9110 §12.5.3): `gzip`,
+/// `x-gzip` or `*` with a quality above zero, unless gzip itself is given `q=0`.
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    let mut star = false;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            return q > 0.0;
+        }
+        if coding == "*" {
+            star = q > 0.0;
+        }
+    }
+    star
 }
 
 /// The bundle cache: readers never lock; a publish (or a replica noticing a newer version in
@@ -130,5 +175,33 @@ impl BundleCache {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn accept_encoding_is_read_with_qualities() {
+        for (header, gzip) in [
+            ("gzip", true),
+            ("gzip, deflate, br, zstd", true),
+            ("GZIP;q=0.5", true),
+            ("br;q=1.0, gzip;q=0.8", true),
+            ("x-gzip", true),
+            ("*", true),
+            ("identity, *;q=0.1", true),
+            ("", false),
+            ("identity", false),
+            ("br", false),
+            ("gzip;q=0", false),
+            ("gzip;q=0.000", false),
+            ("*;q=0", false),
+            ("gzip;q=0, *", false),
+            ("gzipper", false),
+        ] {
+            assert_eq!(accepts_gzip(header), gzip, "{header:?}");
+        }
     }
 }

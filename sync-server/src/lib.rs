@@ -23,6 +23,7 @@ pub mod auth;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod crx;
 pub mod devices;
 pub mod error;
 pub mod incidents;

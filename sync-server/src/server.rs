@@ -104,6 +104,29 @@ async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Says, on standard output, how browsers force-install the extension this server hosts
+/// (if one is published in the data folder): the `ExtensionInstallForcelist` entry for the
+/// address the server really listens on.
+fn announce_extension(state: &AppState, addrs: &[std::net::SocketAddr]) {
+    let path = state.config.data_dir.join("extension").join("extension.json");
+    let Ok(bytes) = std::fs::read(&path) else { return };
+    let Ok(info) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        tracing::warn!(file = %path.display(), "not valid JSON; /extension/update.xml will fail (run `lifeguard extension publish`)");
+        return;
+    };
+    let (Some(id), Some(version)) = (info["id"].as_str(), info["version"].as_str()) else { return };
+    println!("Extension {id} version {version} is published here. ExtensionInstallForcelist entry:");
+    for addr in addrs {
+        if addr.ip().is_unspecified() {
+            // Every interface: the browsers need a name of this machine they can reach.
+            println!("  {id};http://HOST:{}/extension/update.xml   (HOST: this machine's name or address as devices reach it)", addr.port());
+        } else {
+            println!("  {id};http://{addr}/extension/update.xml");
+        }
+    }
+    println!("(behind the city's TLS proxy, use its https:// address instead)");
+}
+
 /// Runs `lifeguard serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
@@ -121,6 +144,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(n) = workers {
         server = server.workers(n);
     }
+    announce_extension(&state, &server.addrs());
     server.run().await.context("server error")?;
     // The sightings since the last periodic flush would otherwise be lost with the process.
     if let Err(e) = state.devices.flush(&*state.store).await {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { Server, launchBrowser, newPage, screenshot, signIn, waitFor } from './harness.js';
+import { Server, launchBrowser, newPage, screenshot, shown, signIn, waitFor } from './harness.js';
 
 /** @type {Server} */
 let server;
@@ -158,23 +158,30 @@ test('the reports table filters, pages and exports what it shows as CSV', async 
   const filters = page.locator('#report-filters');
   await filters.locator('[name="kind"]').selectOption('visit_warned');
   await filters.getByRole('button', { name: 'Filter' }).click();
-  await page.locator('#page-info', { hasText: 'Rows 1–2' }).waitFor();
+  await shown(page, '#/reports?kind=visit_warned');
+  assert.equal(await page.locator('#page-info').textContent(), 'Rows 1–2');
   assert.deepEqual(await page.locator('table.reports tbody tr td:nth-child(3)').allTextContents(), ['otter.ai', 'otter.ai']);
 
-  await filters.getByRole('button', { name: 'Clear' }).click();
-  await page.locator('#report-filters [name="kind"]').waitFor();
+  // Each step waits for the page of its own route: the unfiltered table also says
+  // "Rows 1–50", and a field filled before Clear's page replaced the form would be lost.
+  await page.locator('#report-filters').getByRole('button', { name: 'Clear' }).click();
+  await shown(page, '#/reports');
   await page.locator('#report-filters [name="department"]').fill('library');
   await page.locator('#report-filters').getByRole('button', { name: 'Filter' }).click();
-  await page.locator('#page-info', { hasText: 'Rows 1–50' }).waitFor();
+  await shown(page, '#/reports?department=library');
+  assert.equal(await page.locator('#page-info').textContent(), 'Rows 1–50');
   assert.equal(await page.locator('table.reports tbody tr').count(), 50);
   assert.equal(await page.locator('#page-prev').isDisabled(), true);
   await screenshot(page, 'reports');
   await page.locator('#page-next').click();
-  await page.locator('#page-info', { hasText: 'Rows 51–60' }).waitFor();
+  await shown(page, '#/reports?department=library&offset=50');
+  assert.equal(await page.locator('#page-info').textContent(), 'Rows 51–60');
   assert.equal(await page.locator('table.reports tbody tr').count(), 10);
+  assert.ok((await page.locator('table.reports tbody tr td:nth-child(9)').allTextContents()).every((d) => d === 'library'));
   assert.equal(await page.locator('#page-next').isDisabled(), true);
   await page.locator('#page-prev').click();
-  await page.locator('#page-info', { hasText: 'Rows 1–50' }).waitFor();
+  await shown(page, '#/reports?department=library');
+  assert.equal(await page.locator('#page-info').textContent(), 'Rows 1–50');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
   assert.equal(download.suggestedFilename(), 'lifeguard-reports.csv');

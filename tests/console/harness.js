@@ -199,6 +199,17 @@ export async function signIn(page, server, email) {
 }
 
 /**
+ * Waits until the console shows `route` (its URL fragment, such as
+ * `#/reports?department=library`) fully loaded. A click that navigates changes the fragment
+ * at once but renders later: waiting for text the old page also shows would race it.
+ * @param {import('playwright-core').Page} page
+ * @param {string} route
+ */
+export async function shown(page, route) {
+  await page.locator(`#main > [data-route="${route}"][aria-busy="false"]`).waitFor();
+}
+
+/**
  * Saves a full-page screenshot as a test artefact.
  * @param {import('playwright-core').Page} page
  * @param {string} name

@@ -1,27 +1,25 @@
 /**
  * Deployment as IT does it: no --load-extension. ExtensionInstallForcelist points Chromium at
- * an update manifest; it downloads target/lifeguard.crx (signed by scripts/build-extension.sh
- * with the City's key), installs it under the id that key gives, hands it its managed
- * configuration, and the extension syncs with the server and enforces the policy.
+ * the update manifest `lifeguard serve` hosts; it downloads target/lifeguard.crx (packed and
+ * signed with the City's key by `lifeguard extension pack`, no browser involved, and
+ * published with `lifeguard extension publish`), verifies its signature, installs it under
+ * the id that key gives, hands it its managed configuration, and the extension syncs with
+ * the server and enforces the policy.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { extensionId, removeManagedPolicy, writeManagedPolicy } from '../lib/browser.js';
 import { LifeguardServer } from '../lib/server.js';
 import { FakeSites, SERVER_HOST } from '../lib/sites.js';
-import { ROOT, cleanup, freePort, tempDir, waitFor } from '../lib/util.js';
+import { ROOT, cleanup, tempDir, waitFor } from '../lib/util.js';
 
 const id = extensionId();
 /** @type {LifeguardServer} */
 let server;
 /** @type {FakeSites} */
 let sites;
-/** @type {http.Server} */
-let updates;
 /** @type {import('playwright-core').BrowserContext} */
 let context;
 const dirs = [tempDir('lifeguard-sites-'), tempDir('lifeguard-profile-')];
@@ -31,27 +29,13 @@ before(async () => {
   await server.start();
   sites = new FakeSites(dirs[0], () => server.url);
   await sites.start();
-  // The update server, as `lifeguard serve` or any static host would be.
-  const port = await freePort();
-  const crx = fs.readFileSync(path.join(ROOT, 'target', 'lifeguard.crx'));
-  const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'manifest', 'manifest.json'), 'utf8')).version;
-  updates = http.createServer((req, res) => {
-    if (req.url?.startsWith('/update.xml')) {
-      res.writeHead(200, { 'Content-Type': 'application/xml' });
-      res.end(`<?xml version='1.0' encoding='UTF-8'?><gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'><app appid='${id}'><updatecheck codebase='http://127.0.0.1:${port}/lifeguard.crx' version='${version}' /></app></gupdate>`);
-    } else if (req.url === '/lifeguard.crx') {
-      res.writeHead(200, { 'Content-Type': 'application/x-chrome-extension' });
-      res.end(crx);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((r) => updates.listen(port, '127.0.0.1', () => r(undefined)));
+  // As scripts/run.sh leaves it: the CRX packed by `lifeguard extension pack` and
+  // published in the server's data folder, so the same server hosts the update manifest.
+  server.cli(['extension', 'publish', path.join(ROOT, 'target', 'lifeguard.crx')]);
   writeManagedPolicy(
     { serverUrl: `https://${SERVER_HOST}`, deviceToken: server.deviceToken, department: 'finance', policyPublicKey: server.publicKey },
     {
-      ExtensionInstallForcelist: [`${id};http://127.0.0.1:${port}/update.xml`],
+      ExtensionInstallForcelist: [`${id};${server.url}/extension/update.xml`],
       // Playwright reaches the extension's worker only with this (ENVIRONMENT.md).
       DeveloperToolsAvailability: 1,
     },
@@ -70,7 +54,6 @@ after(async () => {
   removeManagedPolicy();
   await context?.close().catch(() => {});
   await sites?.stop();
-  await new Promise((r) => (updates ? updates.close(() => r(undefined)) : r(undefined)));
   await server?.dispose();
   for (const d of dirs) cleanup(d);
 });

@@ -13,6 +13,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import { selfSignedCert } from './certs.js';
 import { freePort } from './util.js';
 
@@ -144,15 +145,20 @@ export class FakeSites {
       upRes.on('data', (c) => chunks.push(c));
       upRes.on('end', () => {
         let body = Buffer.concat(chunks);
-        if (isPolicy && upRes.statusCode === 200) {
-          const jws = body.toString('utf8');
-          const payload = JSON.parse(b64urlDecode(jws.split('.')[1]));
-          this.bundles.set(payload.version, jws);
-          if (this.mode === 'tamper') body = Buffer.from(tamper(jws));
-        }
         const out = { ...upRes.headers };
         delete out['content-length'];
         delete out['transfer-encoding'];
+        if (isPolicy && upRes.statusCode === 200) {
+          // The browser asks for gzip, and the server sends the bundle gzipped.
+          const gzipped = upRes.headers['content-encoding'] === 'gzip';
+          const jws = (gzipped ? zlib.gunzipSync(body) : body).toString('utf8');
+          const payload = JSON.parse(b64urlDecode(jws.split('.')[1]));
+          this.bundles.set(payload.version, jws);
+          if (this.mode === 'tamper') {
+            body = Buffer.from(tamper(jws));
+            delete out['content-encoding'];
+          }
+        }
         res.writeHead(upRes.statusCode ?? 502, out);
         res.end(body);
       });

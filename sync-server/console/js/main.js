@@ -74,13 +74,16 @@ async function render() {
     h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); navigate('signin'); } }, 'Sign out'),
   );
   document.title = `${current.label} · Lifeguard console`;
-  const root = h('div', { id: `page-${current.id}` });
+  // The page says which route it shows and whether it is still loading (aria-busy), so
+  // assistive technology, and tests, can tell a finished page from the one it replaces.
+  const root = h('div', { id: `page-${current.id}`, 'data-route': location.hash, 'aria-busy': 'true' });
   fill(main, root);
   try {
     await MODULES[current.id].render(root, { session, can, params, navigate });
   } catch (e) {
     if (mine === generation) root.append(errorBox(e));
   }
+  root.setAttribute('aria-busy', 'false');
 }
 
 window.addEventListener('hashchange', render);

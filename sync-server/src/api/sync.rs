@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{self, Device, Role};
+use crate::bundle;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::reports;
@@ -24,18 +25,25 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 async fn policy(state: web::Data<AppState>, device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
     let current = state.bundles.get(&*state.store).await?;
     state.devices.saw(&device.0.claims, current.version, time::OffsetDateTime::now_utc().unix_timestamp());
+    let gzip = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(bundle::accepts_gzip);
+    let etag = if gzip { current.gzip_etag.as_str() } else { current.etag.as_str() };
     let not_modified = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| current.matches(v));
     if not_modified {
         Metrics::add(&state.metrics.policy_not_modified, 1);
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current.etag.as_str())).finish());
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header((header::VARY, "Accept-Encoding")).finish());
     }
     Metrics::add(&state.metrics.policy_sent, 1);
-    Ok(HttpResponse::Ok()
-        .content_type("application/jose")
-        .insert_header((header::ETAG, current.etag.as_str()))
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/jose")
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header(("X-Lifeguard-Policy-Version", current.version.to_string()))
-        .body(current.body.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header(("X-Lifeguard-Policy-Version", current.version.to_string()));
+    if gzip {
+        res.insert_header((header::CONTENT_ENCODING, "gzip"));
+        return Ok(res.body(current.gzip.clone()));
+    }
+    Ok(res.body(current.body.clone()))
 }
 
 /// The policy-signing public key: needs no token (it is public, and a device needs it to

@@ -62,6 +62,65 @@ enum Command {
     /// Stored report events.
     #[command(subcommand)]
     Reports(ReportsCommand),
+    /// The browser extension's signing key and signed package (CRX3), and publishing it
+    /// for `ExtensionInstallForcelist`.
+    #[command(subcommand)]
+    Extension(ExtensionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExtensionCommand {
+    /// Print the signing key's extension id and public key (the manifest's "key") as JSON,
+    /// creating the key (RSA 2048, PKCS#8 PEM, mode 0600) if the file does not exist.
+    Key {
+        #[command(flatten)]
+        key: KeyFile,
+    },
+    /// Pack an extension folder into a CRX3 file signed with the key; prints {"id",
+    /// "version", "crx", "bytes"}.
+    Pack {
+        #[command(flatten)]
+        key: KeyFile,
+        /// Where to write the CRX.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The extension folder (with manifest.json).
+        dir: PathBuf,
+    },
+    /// Check a CRX3 file's format and signatures as Chromium does; prints {"id", "version"}.
+    Verify {
+        /// The CRX file.
+        file: PathBuf,
+    },
+    /// Verify a CRX and publish it in the data folder, where `lifeguard serve` hosts it at
+    /// /extension/update.xml and /extension/lifeguard.crx; prints {"id", "version"}.
+    Publish {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// The CRX file.
+        file: PathBuf,
+    },
+}
+
+/// The extension signing key's file.
+#[derive(Debug, clap::Args)]
+struct KeyFile {
+    /// The key file [default: ~/.config/lifeguard/extension-key.pem]. It fixes the extension
+    /// id: keep it, and never commit it.
+    #[arg(long = "key", env = "LIFEGUARD_EXTENSION_KEY", value_name = "FILE")]
+    path: Option<PathBuf>,
+}
+
+impl KeyFile {
+    fn path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.path {
+            return Ok(p.clone());
+        }
+        let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+            bail!("HOME is not set: give the extension key's file with --key or LIFEGUARD_EXTENSION_KEY");
+        };
+        Ok(PathBuf::from(home).join(".config/lifeguard/extension-key.pem"))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +361,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Extension(command) => extension(command),
         Command::Reports(ReportsCommand::Purge { flags, before }) => {
             let config = Config::load(&flags)?;
             let before = match (before, config.retention_days) {
@@ -316,6 +376,52 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             print_json(&serde_json::json!({"removed": removed, "before": crate::lifecycle::rfc3339(before)}))
         }
     }
+}
+
+fn extension(command: ExtensionCommand) -> anyhow::Result<()> {
+    use crate::crx::{ExtensionKey, MAX_CRX_BYTES, pack, verify, write_atomically};
+    match command {
+        ExtensionCommand::Key { key } => {
+            let path = key.path()?;
+            let (key, created) = ExtensionKey::load_or_create(&path)?;
+            if created {
+                eprintln!("created the extension signing key {} (keep it: it fixes the extension id)", path.display());
+            }
+            print_json(&serde_json::json!({"id": key.extension_id(), "public_key": key.manifest_key(), "key_file": path, "created": created}))
+        }
+        ExtensionCommand::Pack { key, out, dir } => {
+            let path = key.path()?;
+            if !path.exists() {
+                bail!("no extension key at {} (make one with `lifeguard extension key`)", path.display());
+            }
+            let (crx, info) = pack(&dir, &ExtensionKey::load(&path)?)?;
+            write_atomically(&out, &crx)?;
+            print_json(&serde_json::json!({"id": info.id, "version": info.version, "crx": out, "bytes": crx.len()}))
+        }
+        ExtensionCommand::Verify { file } => print_json(&verify(&read_limited(&file, MAX_CRX_BYTES)?).with_context(|| format!("{} cannot be installed", file.display()))?),
+        ExtensionCommand::Publish { flags, file } => {
+            let config = Config::load(&flags)?;
+            let crx = read_limited(&file, MAX_CRX_BYTES)?;
+            let info = verify(&crx).with_context(|| format!("{} cannot be installed", file.display()))?;
+            let dir = config.data_dir.join("extension");
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            // The CRX first: a browser told of a new version must find its file.
+            write_atomically(&dir.join("lifeguard.crx"), &crx)?;
+            write_atomically(&dir.join("extension.json"), &serde_json::to_vec(&info)?)?;
+            print_json(&info)
+        }
+    }
+}
+
+/// Reads a file of at most `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        bail!("{} is larger than {} MiB", path.display(), limit >> 20);
+    }
+    Ok(bytes)
 }
 
 /// Logs to standard error: text by default, JSON lines with LIFEGUARD_LOG_FORMAT=json;
