@@ -56,6 +56,30 @@ async fn first_start_serves_the_signed_default_policy_with_etags(backend: Backen
     assert!(res.body.is_empty());
     let res = server.request("GET", "/v1/policy", Some(&device), &[("If-None-Match", "\"v0-stale\"")], None).await;
     assert_eq!(res.status, 200);
+    assert_eq!(res.header("vary").as_deref(), Some("Accept-Encoding"));
+    assert_eq!(res.header("content-encoding"), None, "no gzip unless asked for");
+    let plain = res.body;
+
+    // A client that accepts gzip gets the same bytes gzipped, under their own strong ETag;
+    // either ETag is the bundle it holds.
+    let res = server.request("GET", "/v1/policy", Some(&device), &[("Accept-Encoding", "gzip, deflate, br")], None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(res.header("vary").as_deref(), Some("Accept-Encoding"));
+    let gz_etag = res.header("etag").expect("etag");
+    assert_eq!(gz_etag, format!("{}-gz\"", etag.trim_end_matches('"')));
+    assert!(res.body.len() * 4 < plain.len(), "gzip: {} of {} bytes", res.body.len(), plain.len());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&res.body[..]), &mut unzipped).expect("gunzip");
+    assert_eq!(unzipped, plain);
+    for (tag, accept) in [(&gz_etag, "gzip"), (&etag, "gzip"), (&gz_etag, "identity")] {
+        let res = server.request("GET", "/v1/policy", Some(&device), &[("If-None-Match", tag), ("Accept-Encoding", accept)], None).await;
+        assert_eq!(res.status, 304, "{tag} with Accept-Encoding {accept}");
+        assert_eq!(res.header("etag").expect("etag"), if accept == "gzip" { gz_etag.clone() } else { etag.clone() });
+    }
+    let res = server.request("GET", "/v1/policy", Some(&device), &[("Accept-Encoding", "gzip;q=0")], None).await;
+    assert_eq!(res.header("content-encoding"), None, "gzip;q=0 refuses gzip");
+    assert_eq!(res.body, plain);
 
     // Keys are readable by their owner only.
     #[cfg(unix)]
