@@ -5,6 +5,7 @@
 #   3. wasm-bindgen tests of the engine's WebAssembly bindings in headless Chromium
 #   4. end-to-end tests of the extension in real Chromium with a real server
 #   5. the IT console in real Chromium
+#   6. the deployment templates (generated from one source, keys matching the managed schema)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -22,3 +23,6 @@ TMPDIR=$tmp CHROMEDRIVER=/usr/bin/chromedriver \
 
 LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-e2e.sh
 LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-console.sh
+
+echo "==> deployment templates (manifest/deploy)"
+(cd tests && node --test deploy/)

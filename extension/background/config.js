@@ -48,7 +48,8 @@ export async function readConfig() {
       serverUrl = null;
     }
   }
-  const minutes = Number.isInteger(m.syncMinutes) && m.syncMinutes >= 1 ? m.syncMinutes : 15;
+  // managed_schema.json: 1 to 1440 (Chrome refuses other values before they reach us).
+  const minutes = Number.isInteger(m.syncMinutes) && m.syncMinutes >= 1 && m.syncMinutes <= 1440 ? m.syncMinutes : 15;
   return {
     serverUrl,
     deviceToken: text(m.deviceToken),

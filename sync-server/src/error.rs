@@ -37,6 +37,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 404.
     NotFound(String),
+    /// 405: the path exists but not for this method; the methods it answers (`Allow`).
+    MethodNotAllowed(String),
     /// 409: the request conflicts with the current state (a duplicate, a decided request).
     Conflict(String),
     /// 413: the body is larger than the limit.
@@ -64,6 +66,7 @@ impl fmt::Display for ApiError {
             ApiError::Unauthorized(m) => f.write_str(m),
             ApiError::PayloadTooLarge(limit) => write!(f, "the request body is larger than {limit} bytes"),
             ApiError::TooManyRequests(_) => f.write_str("too many requests; slow down"),
+            ApiError::MethodNotAllowed(allow) => write!(f, "this path answers {allow} only"),
             ApiError::Unavailable => f.write_str("not ready"),
             // Never the cause: Display is what a client could see.
             ApiError::Internal(_) => f.write_str("internal error"),
@@ -97,6 +100,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -117,6 +121,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests(after) => {
                 res.insert_header(("Retry-After", after.to_string()));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                res.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

@@ -17,30 +17,22 @@ use crate::state::AppState;
 use crate::store::{AuditFilter, Event, EventFilter, PolicyVersion};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/v1/admin/draft")
-            .app_data(web::JsonConfig::default().limit(POLICY_BODY_LIMIT).error_handler(|e, _| json_error(e, POLICY_BODY_LIMIT)))
-            .route(web::get().to(get_draft))
-            .route(web::put().to(put_draft)),
-    )
-    .route("/v1/admin/draft/{section}", web::get().to(get_section))
-    .route("/v1/admin/draft/{section}/{id}", web::put().to(put_item))
-    .route("/v1/admin/draft/{section}/{id}", web::delete().to(delete_item))
-    .route("/v1/admin/publish", web::post().to(publish))
-    .route("/v1/admin/rollback", web::post().to(rollback))
-    .route("/v1/admin/versions", web::get().to(versions))
-    .route("/v1/admin/versions/{version}", web::get().to(version))
-    .route("/v1/admin/diff", web::get().to(diff))
-    .service(
-        web::resource("/v1/admin/preview")
-            .app_data(web::JsonConfig::default().limit(POLICY_BODY_LIMIT).error_handler(|e, _| json_error(e, POLICY_BODY_LIMIT)))
-            .route(web::post().to(preview)),
-    )
-    .route("/v1/admin/reports", web::get().to(reports))
-    .route("/v1/admin/reports/aggregates", web::get().to(aggregates))
-    .route("/v1/admin/reports/export.csv", web::get().to(export_csv))
-    .route("/v1/admin/audit", web::get().to(audit))
-    .route("/v1/admin/devices", web::get().to(devices));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    let policy_body = || web::JsonConfig::default().limit(POLICY_BODY_LIMIT).error_handler(|e, _| json_error(e, POLICY_BODY_LIMIT));
+    cfg.service(web::resource("/v1/admin/draft").app_data(policy_body()).route(web::get().to(get_draft)).route(web::put().to(put_draft)))
+        .service(web::resource("/v1/admin/draft/{section}").route(web::get().to(get_section)))
+        .service(web::resource("/v1/admin/draft/{section}/{id}").route(web::put().to(put_item)).route(web::delete().to(delete_item)))
+        .service(web::resource("/v1/admin/publish").route(web::post().to(publish)))
+        .service(web::resource("/v1/admin/rollback").route(web::post().to(rollback)))
+        .service(web::resource("/v1/admin/versions").route(web::get().to(versions)))
+        .service(web::resource("/v1/admin/versions/{version}").route(web::get().to(version)))
+        .service(web::resource("/v1/admin/diff").route(web::get().to(diff)))
+        .service(web::resource("/v1/admin/preview").app_data(policy_body()).route(web::post().to(preview)))
+        .service(web::resource("/v1/admin/reports").route(web::get().to(reports)))
+        .service(web::resource("/v1/admin/reports/aggregates").route(web::get().to(aggregates)))
+        .service(web::resource("/v1/admin/reports/export.csv").route(web::get().to(export_csv)))
+        .service(web::resource("/v1/admin/audit").route(web::get().to(audit)))
+        .service(web::resource("/v1/admin/devices").route(web::get().to(devices)));
 }
 
 async fn get_draft(state: web::Data<AppState>, _who: Admin) -> ApiResult<HttpResponse> {

@@ -11,13 +11,14 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/approvals", web::post().to(submit))
-        .route("/v1/approvals/{id}", web::get().to(status))
-        .route("/v1/admin/approvals", web::get().to(list))
-        .route("/v1/admin/approvals/{id}", web::get().to(get))
-        .route("/v1/admin/approvals/{id}/review", web::put().to(review))
-        .route("/v1/admin/approvals/{id}/approve", web::post().to(approve))
-        .route("/v1/admin/approvals/{id}/deny", web::post().to(deny));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/v1/approvals").route(web::post().to(submit)))
+        .service(web::resource("/v1/approvals/{id}").route(web::get().to(status)))
+        .service(web::resource("/v1/admin/approvals").route(web::get().to(list)))
+        .service(web::resource("/v1/admin/approvals/{id}").route(web::get().to(get)))
+        .service(web::resource("/v1/admin/approvals/{id}/review").route(web::put().to(review)))
+        .service(web::resource("/v1/admin/approvals/{id}/approve").route(web::post().to(approve)))
+        .service(web::resource("/v1/admin/approvals/{id}/deny").route(web::post().to(deny)));
 }
 
 async fn submit(state: web::Data<AppState>, device: Device, body: web::Json<Request>) -> ApiResult<HttpResponse> {

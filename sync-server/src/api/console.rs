@@ -50,9 +50,10 @@ static ASSETS: &[(&str, &[u8])] = assets![
 ];
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(redirect))
-        .route("/admin/", web::get().to(index))
-        .route("/admin/{path:.+}", web::get().to(asset));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/admin").route(web::get().to(redirect)))
+        .service(web::resource("/admin/").route(web::get().to(index)))
+        .service(web::resource("/admin/{path:.+}").route(web::get().to(asset)));
 }
 
 fn content_type(path: &str) -> &'static str {

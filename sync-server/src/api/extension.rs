@@ -18,8 +18,9 @@ use crate::state::AppState;
 
 /// Registers `/extension/update.xml` and `/extension/lifeguard.crx`.
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/extension/update.xml", web::get().to(update_xml))
-        .route("/extension/lifeguard.crx", web::get().to(crx));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/extension/update.xml").route(web::get().to(update_xml)))
+        .service(web::resource("/extension/lifeguard.crx").route(web::get().to(crx)));
 }
 
 /// What the build says about the CRX it packed.

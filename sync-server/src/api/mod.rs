@@ -72,6 +72,13 @@ async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
     if let Some((method, path, start)) = access {
         tracing::debug!(%method, path, status = res.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
     }
+    // actix answers a method a resource does not route with an empty 405 and the right
+    // `Allow`; give it the same JSON error shape as every other error.
+    if res.status() == actix_web::http::StatusCode::METHOD_NOT_ALLOWED {
+        let allow = res.headers().get(actix_web::http::header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let body = ApiError::MethodNotAllowed(allow).error_response();
+        return Ok(res.into_response(body).map_into_right_body());
+    }
     Ok(res.map_into_left_body())
 }
 

@@ -7,10 +7,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/v1/openapi.json", web::get().to(openapi));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        .service(web::resource("/v1/openapi.json").route(web::get().to(openapi)));
 }
 
 /// The API description. Written by hand and checked against the routes by the integration

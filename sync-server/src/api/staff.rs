@@ -21,7 +21,8 @@ use crate::lifecycle;
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/admin/tools/{id}/staff", web::put().to(put_staff));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/v1/admin/tools/{id}/staff").route(web::put().to(put_staff)));
 }
 
 #[derive(Deserialize)]

@@ -13,10 +13,11 @@ use crate::reports;
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/policy", web::get().to(policy))
-        .route("/v1/policy/key", web::get().to(policy_key))
-        .route("/v1/reports", web::post().to(post_reports))
-        .route("/v1/auth/login", web::post().to(login));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/v1/policy").route(web::get().to(policy)))
+        .service(web::resource("/v1/policy/key").route(web::get().to(policy_key)))
+        .service(web::resource("/v1/reports").route(web::post().to(post_reports)))
+        .service(web::resource("/v1/auth/login").route(web::post().to(login)));
 }
 
 /// The current signed bundle; 304 when the device has it already. Either way the device

@@ -18,11 +18,10 @@ use crate::state::AppState;
 use crate::store::{AuditEntry, User, Write};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/admin/users", web::get().to(list))
-        .route("/v1/admin/users", web::post().to(create))
-        .route("/v1/admin/users/{email}", web::put().to(update))
-        .route("/v1/admin/users/{email}", web::delete().to(delete))
-        .route("/v1/admin/users/{email}/password", web::post().to(reset_password));
+    // One resource per path: a method it does not answer gets 405 with `Allow`.
+    cfg.service(web::resource("/v1/admin/users").route(web::get().to(list)).route(web::post().to(create)))
+        .service(web::resource("/v1/admin/users/{email}").route(web::put().to(update)).route(web::delete().to(delete)))
+        .service(web::resource("/v1/admin/users/{email}/password").route(web::post().to(reset_password)));
 }
 
 /// An account as the API shows it (no hash).
