@@ -6,6 +6,7 @@
 #   4. end-to-end tests of the extension in real Chromium with a real server
 #   5. the IT console in real Chromium
 #   6. the deployment templates (generated from one source, keys matching the managed schema)
+#   7. schemathesis against the server's own OpenAPI document
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -26,3 +27,5 @@ LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-console.sh
 
 echo "==> deployment templates (manifest/deploy)"
 (cd tests && node --test deploy/)
+
+LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-api.sh

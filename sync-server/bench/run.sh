@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the sync server with wrk on loopback, on SQLite and on PostgreSQL:
-#   GET /v1/policy answered 304, and POST /v1/reports in batches of 50.
+#   GET /v1/policy answered 304 (plain and gzip), the gzipped bundle (200), and
+#   POST /v1/reports in batches of 50.
 # Usage: sync-server/bench/run.sh [seconds]   (needs wrk, and PostgreSQL for the second half;
 # LIFEGUARD_BENCH_NO_BUILD=1 uses target/release/lifeguard as it is;
 # LIFEGUARD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
@@ -35,6 +36,12 @@ run_one() { # name database-url
   [ -n "$LIFEGUARD_ETAG" ] || { echo "no ETag from /v1/policy" >&2; exit 1; }
   echo "== $name: GET /v1/policy, If-None-Match -> 304"
   wrk -t2 -c64 -d"${secs}s" --latency -s "$bench/policy-304.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|Socket errors'
+  local gz_etag
+  gz_etag=$(curl -s -o /dev/null -D - -H "Accept-Encoding: gzip" -H "Authorization: Bearer $LIFEGUARD_TOKEN" "http://127.0.0.1:$port/v1/policy" | tr -d "\r" | sed -n "s/^etag: //Ip")
+  echo "== $name: GET /v1/policy as browsers send it (gzip), If-None-Match -> 304"
+  LIFEGUARD_ETAG=$gz_etag wrk -t2 -c64 -d"${secs}s" --latency -s "$bench/policy-gzip.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|Socket errors'
+  echo "== $name: GET /v1/policy, the whole bundle gzipped -> 200"
+  LIFEGUARD_ETAG= wrk -t2 -c64 -d"${secs}s" --latency -s "$bench/policy-gzip.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|Transfer/sec|Latency|99%|50%|Non-2xx|Socket errors'
   echo "== $name: POST /v1/reports, batches of 50"
   wrk -t2 -c16 -d"${secs}s" --latency -s "$bench/reports-50.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|events/s|Latency|99%|50%|Non-2xx|Socket errors'
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=

@@ -12,30 +12,37 @@ use crate::state::AppState;
 use crate::store::{Approval, AuditEntry, DraftWrite, Write};
 
 /// What staff submit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The requester's e-mail.
+    #[schema(format = Email, max_length = 254)]
     pub requester: String,
-    /// The tool's name, if known.
+    /// The tool's name, if known (the tool, the URL or both).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub tool: Option<String>,
     /// The URL that was blocked or that the tool lives at.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub url: Option<String>,
     /// The business objective.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub objective: String,
     /// Why AI is needed for it.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub why_ai: String,
     /// Alternatives considered.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub alternatives: String,
     /// The kinds of data the tool would see (public, internal, PII, ...).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub data: Option<String>,
 }
 
 /// The AI Evaluation Checklist of §IV.2, filled in by IT.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Checklist {
     /// Types of data processed.
@@ -47,28 +54,45 @@ pub struct Checklist {
     /// Whether HIPAA-protected health information is involved.
     pub hipaa: bool,
     /// The vendor's security and privacy controls.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub vendor_controls: String,
     /// Data retention, export and deletion.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub retention_export_deletion: String,
     /// Explainability of outputs.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub explainability: String,
     /// Audit trails.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub audit_trails: String,
     /// Legal and regulatory compliance.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub compliance: String,
     /// Third-party AI embedded in the product.
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub embedded_third_party_ai: String,
     /// Anything else.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub notes: String,
 }
 
+/// What an approval grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// An authorized tool (§IV.1).
+    Tool,
+    /// A time-boxed pilot on public data only (§IV.7).
+    Pilot,
+}
+
 /// What an approval adds to the draft.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Approve {
     /// `tool` (an authorized tool) or `pilot` (time-boxed, public data only).
-    pub grant: String,
+    pub grant: Grant,
     /// The id of the new tool or pilot.
     pub id: String,
     /// Its display name.
@@ -92,6 +116,7 @@ pub struct Approve {
     pub public_records_notice: Option<String>,
     /// Why.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub note: String,
 }
 
@@ -101,7 +126,7 @@ fn text(field: &str, v: &str, required: bool) -> ApiResult<()> {
     if required && v.trim().is_empty() {
         return Err(ApiError::BadRequest(format!("`{field}` is required")));
     }
-    if v.len() > TEXT_LIMIT {
+    if v.chars().count() > TEXT_LIMIT {
         return Err(ApiError::BadRequest(format!("`{field}` is longer than {TEXT_LIMIT} characters")));
     }
     Ok(())
@@ -111,31 +136,64 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// An approval request as the API shows it: the requester's view, and with `full` (the
+/// console's) the request, the checklist review and the reviewer too.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct View {
+    /// Its id (UUID).
+    pub id: String,
+    /// `submitted`, `in_review`, `approved` or `denied`.
+    pub status: String,
+    /// When it was submitted (RFC 3339).
+    pub created_at: String,
+    /// The requester's department.
+    pub department: String,
+    /// The tool asked for.
+    pub tool: Option<String>,
+    /// The URL asked for.
+    pub url: Option<String>,
+    /// When it was decided (RFC 3339).
+    pub decided_at: Option<String>,
+    /// The decision: what was granted, or why not.
+    #[schema(value_type = Option<Object>)]
+    pub decision: Option<Value>,
+    /// The request as submitted (console only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
+    /// The AI Evaluation Checklist review (console only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Checklist>,
+    /// Who reviewed or decided it (console only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_by: Option<String>,
+}
+
 /// An approval request as the API shows it.
-pub fn to_json(a: &Approval, full: bool) -> Value {
-    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
-    let request: Value = serde_json::from_str(&a.request).unwrap_or(Value::Null);
-    let mut out = json!({
-        "id": a.id, "status": a.status, "created_at": rfc3339(a.created_at), "department": a.department,
-        "tool": request.get("tool"), "url": request.get("url"),
-        "decided_at": a.reviewed_at.map(rfc3339), "decision": parse(&a.decision),
-    });
-    if full {
-        out["request"] = request;
-        out["review"] = parse(&a.review).unwrap_or(Value::Null);
-        out["reviewed_by"] = json!(a.reviewed_by);
+pub fn view(a: &Approval, full: bool) -> View {
+    let request: Option<Request> = serde_json::from_str(&a.request).ok();
+    View {
+        id: a.id.clone(),
+        status: a.status.clone(),
+        created_at: rfc3339(a.created_at),
+        department: a.department.clone(),
+        tool: request.as_ref().and_then(|r| r.tool.clone()),
+        url: request.as_ref().and_then(|r| r.url.clone()),
+        decided_at: a.reviewed_at.map(rfc3339),
+        decision: a.decision.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+        request: if full { request } else { None },
+        review: if full { a.review.as_deref().and_then(|t| serde_json::from_str(t).ok()) } else { None },
+        reviewed_by: if full { a.reviewed_by.clone() } else { None },
     }
-    out
 }
 
 /// Files a request from a device.
 pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResult<Approval> {
     text("requester", &r.requester, true)?;
-    if r.requester.len() > 254 || !r.requester.contains('@') {
+    if r.requester.chars().count() > 254 || !r.requester.contains('@') {
         return Err(ApiError::BadRequest("`requester` must be an e-mail address".into()));
     }
-    if r.tool.as_deref().unwrap_or("").is_empty() && r.url.as_deref().unwrap_or("").is_empty() {
-        return Err(ApiError::BadRequest("give the `tool` or the `url` you want approved".into()));
+    if r.tool.as_deref().unwrap_or("").trim().is_empty() && r.url.as_deref().unwrap_or("").trim().is_empty() {
+        return Err(ApiError::Unprocessable("give the `tool` or the `url` you want approved".into()));
     }
     text("tool", r.tool.as_deref().unwrap_or(""), false)?;
     text("url", r.url.as_deref().unwrap_or(""), false)?;
@@ -183,8 +241,8 @@ fn entry(who: &Principal, action: &str, before: &Approval, after: &Approval) -> 
         role: who.role().as_str().to_owned(),
         action: action.into(),
         target: before.id.clone(),
-        before: Some(to_json(before, true).to_string()),
-        after: Some(to_json(after, true).to_string()),
+        before: serde_json::to_string(&view(before, true)).ok(),
+        after: serde_json::to_string(&view(after, true)).ok(),
     }
 }
 
@@ -230,20 +288,19 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) ->
             }));
         }
         let departments = a.departments.clone().unwrap_or_else(|| vec![before.department.clone()]);
-        let (section, item) = match a.grant.as_str() {
-            "tool" => (
+        let (section, item) = match a.grant {
+            Grant::Tool => (
                 "authorized_tools",
                 json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
                        "public_records_notice": a.public_records_notice.clone().unwrap_or_default(), "policy_ref": "APP 04.05 §IV.1"}),
             ),
-            "pilot" => (
+            Grant::Pilot => (
                 "pilots",
                 json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
                        "approved_by": who.who(),
-                       "expires_at": a.expires_at.clone().ok_or_else(|| ApiError::BadRequest("a pilot needs `expires_at` (§IV.7)".into()))?,
+                       "expires_at": a.expires_at.clone().ok_or_else(|| ApiError::Unprocessable("a pilot needs `expires_at` (§IV.7)".into()))?,
                        "policy_ref": "APP 04.05 §IV.7"}),
             ),
-            other => return Err(ApiError::BadRequest(format!("`grant` must be `tool` or `pilot`, not `{other}`"))),
         };
         let (mut doc, revision) = lifecycle::draft(state).await?;
         let list = doc

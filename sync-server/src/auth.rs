@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a token holder may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A managed browser: fetches policy, sends reports, submits approval requests.

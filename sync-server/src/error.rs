@@ -11,7 +11,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// One problem in a policy document, as the API reports it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = Problem)]
 pub struct ProblemOut {
     /// Where: the list, index, rule id and field.
     pub at: String,
@@ -29,8 +30,11 @@ pub fn problems(e: &lifeguard_core::PolicyError) -> Vec<ProblemOut> {
 pub enum ApiError {
     /// 400: the request is malformed; the message says how.
     BadRequest(String),
-    /// 400: a policy document (or an edit to one) does not validate.
+    /// 422: a well-formed policy document (or an edit to one) does not validate.
     InvalidPolicy(Vec<ProblemOut>),
+    /// 422: the request is well-formed JSON of the documented shape, but its values do not
+    /// go together (a rule the schema cannot express); the message says why.
+    Unprocessable(String),
     /// 401: no token, or one that is forged, expired or meant for someone else.
     Unauthorized(&'static str),
     /// 403: a valid token whose role may not do this.
@@ -61,7 +65,7 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => f.write_str(m),
+            ApiError::BadRequest(m) | ApiError::Unprocessable(m) | ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => f.write_str(m),
             ApiError::InvalidPolicy(p) => write!(f, "the policy is not valid ({} problems)", p.len()),
             ApiError::Unauthorized(m) => f.write_str(m),
             ApiError::PayloadTooLarge(limit) => write!(f, "the request body is larger than {limit} bytes"),
@@ -86,17 +90,22 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every error answer's body.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct Body {
+    /// What went wrong, for a person.
     error: String,
+    /// For a policy that does not validate: every problem, with where it is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    problems: Option<&'a [ProblemOut]>,
+    problems: Option<Vec<ProblemOut>>,
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::InvalidPolicy(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidPolicy(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -128,7 +137,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let problems = match self {
-            ApiError::InvalidPolicy(p) => Some(p.as_slice()),
+            ApiError::InvalidPolicy(p) => Some(p.clone()),
             _ => None,
         };
         res.json(Body { error: self.to_string(), problems })

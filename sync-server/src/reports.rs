@@ -23,44 +23,61 @@ pub const MAX_BATCH: usize = 1000;
 pub const INCIDENT_KINDS: [&str; 2] = ["paste_blocked", "paste_proceeded"];
 
 /// The body of `POST /v1/reports`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    /// The events, each checked on its own.
-    pub events: Vec<Value>,
+    /// The events, each an `EventIn`, each checked on its own: one that is not (an unknown
+    /// field, a bad id) is listed in the answer's `rejected` and the rest are stored.
+    #[schema(value_type = Vec<Object>, max_items = 1000)]
+    pub events: Vec<serde_json::Map<String, Value>>,
 }
 
-/// One event as sent.
-#[derive(Debug, Deserialize)]
+/// One event as sent: ids, a host, counts and versions, never the text.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RawEvent {
+#[schema(as = EventIn)]
+pub struct RawEvent {
+    /// A UUID made by the client: the same event sent twice is stored once.
     id: uuid::Uuid,
+    /// What happened (`visit_blocked`, `paste_blocked`, ...).
     kind: String,
+    /// When (RFC 3339).
+    #[schema(format = DateTime)]
     time: String,
+    /// The host of the page.
     #[serde(default)]
     host: Option<String>,
+    /// The policy rule that decided.
     #[serde(default)]
     rule: Option<String>,
+    /// The rule's category.
     #[serde(default)]
     category: Option<String>,
+    /// `block`, `warn`, `redact`, `allow` or `proceed`.
     #[serde(default)]
     action: Option<String>,
+    /// Findings per detector id: counts, never the text.
     #[serde(default)]
     detectors: BTreeMap<String, u32>,
+    /// The signed-in user.
     #[serde(default)]
     user: Option<String>,
+    /// The device's department.
     #[serde(default)]
     department: Option<String>,
+    /// The extension's version.
     #[serde(default)]
     extension_version: Option<String>,
+    /// The policy version enforced.
     #[serde(default)]
     policy_version: Option<u64>,
+    /// An extension id (for `ai_extension_found`).
     #[serde(default)]
     extension_id: Option<String>,
 }
 
 /// Why an event was refused.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Rejected {
     /// Its id, when it had a readable one.
     pub id: Option<String>,
@@ -82,10 +99,10 @@ pub struct Checked {
 }
 
 /// Checks every event of a batch. `device_department` is the department of the device token.
-pub fn check(batch: Vec<Value>, device_department: Option<&str>, incident_min: Severity, now: i64) -> Checked {
+pub fn check(batch: Vec<serde_json::Map<String, Value>>, device_department: Option<&str>, incident_min: Severity, now: i64) -> Checked {
     let mut out = Checked::default();
     let mut seen = HashSet::new();
-    for (index, value) in batch.into_iter().enumerate() {
+    for (index, value) in batch.into_iter().map(Value::Object).enumerate() {
         let id = value.get("id").and_then(Value::as_str).filter(|s| s.len() <= 64).map(str::to_owned);
         match serde_json::from_value::<RawEvent>(value).map_err(|e| e.to_string()).and_then(|raw| validate(raw, device_department, incident_min, now)) {
             Ok(event) => {
@@ -202,7 +219,8 @@ mod tests {
     use serde_json::json;
 
     fn one(v: Value) -> Checked {
-        check(vec![v], Some("police"), Severity::Critical, 1_800_000_000)
+        let Value::Object(m) = v else { panic!("an event is an object") };
+        check(vec![m], Some("police"), Severity::Critical, 1_800_000_000)
     }
 
     #[test]

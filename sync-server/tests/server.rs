@@ -344,14 +344,14 @@ async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     let first = server.get("/v1/policy", Some(&device)).await;
     let etag1 = first.header("etag").expect("etag");
 
-    // An invalid item: 400, with the problems naming the field.
+    // An invalid item: 422 (well-formed JSON, not a valid policy), the problems naming the field.
     let res = server.send("PUT", "/v1/admin/draft/site_rules/new-ai", Some(&it), &json!({"hosts": ["new-ai.example"], "category": "general_purpose_ai", "action": "explode", "policy_ref": "APP 04.05 §IV.1"})).await;
-    assert_eq!(res.status, 400, "{}", res.text());
+    assert_eq!(res.status, 422, "{}", res.text());
     let problems = res.json()["problems"].clone();
     assert!(problems.as_array().is_some_and(|p| p.iter().any(|p| p["at"].as_str().unwrap_or("").contains("action"))), "{problems}");
     // A whole document with a schema error.
     let res = server.send("PUT", "/v1/admin/draft", Some(&it), &json!({"schema_version": 1, "site_rulez": []})).await;
-    assert_eq!(res.status, 400);
+    assert_eq!(res.status, 422);
     assert!(res.json()["problems"][0]["message"].as_str().unwrap_or("").contains("site_rulez"), "{}", res.text());
 
     let rule = json!({"hosts": ["new-ai.example"], "category": "general_purpose_ai", "action": "block", "message": "Not authorized.", "policy_ref": "APP 04.05 §IV.1"});
@@ -469,7 +469,7 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let res = server.send("PUT", &format!("/v1/admin/approvals/{id}/review"), Some(&it), &checklist).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let res = server.send("POST", &format!("/v1/admin/approvals/{id}/approve"), Some(&it), &bad).await;
-    assert_eq!(res.status, 400, "{}", res.text());
+    assert_eq!(res.status, 422, "{}", res.text());
     assert!(res.json()["problems"][0]["at"].as_str().unwrap_or("").contains("expires_at"), "{}", res.text());
     assert_eq!(server.get(&format!("/v1/approvals/{id}"), Some(&device)).await.json()["status"], "in_review");
     assert!(!server.get("/v1/admin/draft/pilots", Some(&it)).await.text().contains("planning-perplexity"));

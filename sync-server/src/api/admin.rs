@@ -6,15 +6,23 @@ use std::fmt::Write as _;
 
 use actix_web::{HttpResponse, web};
 use lifeguard_core::{Engine, Paste, Visit};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{POLICY_BODY_LIMIT, parse_time};
+use super::openapi::TokenErrors;
+use super::{POLICY_BODY_LIMIT, empty_is_none, limit, parse_time};
 use crate::auth::{Admin, Role};
-use crate::error::{ApiError, ApiResult, json_error};
+use crate::error::{ApiError, ApiResult, Body, json_error};
 use crate::lifecycle::{self, rfc3339};
 use crate::state::AppState;
-use crate::store::{AuditFilter, Event, EventFilter, PolicyVersion};
+use crate::store::{AuditFilter, Count, Event, EventFilter, PolicyVersion};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(get_draft, put_draft, get_section, put_item, delete_item, publish, rollback, versions, version, diff, preview, reports, aggregates, export_csv, audit, devices),
+    components(schemas(Draft, PolicyDoc, Summary, Versions, VersionDetail, PublishBody, RollbackBody, PreviewBody, Preview, EventOut, Events, PerDay, Count, Aggregated, AuditOut, AuditEntries, DeviceOut, Devices, Section))
+)]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
@@ -35,63 +43,159 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v1/admin/devices").route(web::get().to(devices)));
 }
 
+/// The draft.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Draft {
+    /// Bumped by every saved edit.
+    revision: i64,
+    /// When it was last saved (RFC 3339).
+    updated_at: String,
+    /// Who saved it.
+    updated_by: String,
+    /// The policy document (docs/policy-format.md).
+    #[schema(value_type = Object)]
+    policy: Value,
+}
+
+/// A policy document (docs/policy-format.md).
+#[derive(Serialize, utoipa::ToSchema)]
+struct PolicyDoc {
+    /// The document.
+    #[schema(value_type = Object)]
+    policy: Value,
+}
+
+/// The draft, the policy being edited (published as a new version by `POST /v1/admin/publish`).
+#[utoipa::path(get, path = "/v1/admin/draft", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The draft.", body = Draft), TokenErrors))]
 async fn get_draft(state: web::Data<AppState>, _who: Admin) -> ApiResult<HttpResponse> {
     let d = state.store.draft().await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no draft")))?;
-    let doc: Value = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(json!({"revision": d.revision, "updated_at": rfc3339(d.updated_at), "updated_by": d.updated_by, "policy": doc})))
+    let policy: Value = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(Draft { revision: d.revision, updated_at: rfc3339(d.updated_at), updated_by: d.updated_by, policy }))
 }
 
+/// Replaces the whole draft (IT; exceptions stay the City Manager's).
+#[utoipa::path(put, path = "/v1/admin/draft", tag = "console", security(("bearer" = [])),
+    request_body(content = Object, description = "A whole policy document (docs/policy-format.md)."),
+    responses((status = 200, description = "Saved.", body = PolicyDoc), (status = 409, description = "Others kept changing the draft; try again.", body = Body),
+        (status = 422, description = "The document does not validate: `problems` names each rule and field.", body = Body), TokenErrors))]
 async fn put_draft(state: web::Data<AppState>, who: Admin, body: web::Json<Value>) -> ApiResult<HttpResponse> {
-    let doc = lifecycle::put_draft(&state, &who, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(json!({"policy": doc})))
+    let policy = lifecycle::put_draft(&state, &who, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PolicyDoc { policy }))
 }
 
+/// A section of the policy document.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum Section {
+    SiteRules,
+    AuthorizedTools,
+    ContentRules,
+    Departments,
+    Exceptions,
+    Pilots,
+    Suspensions,
+    KnownAiExtensions,
+}
+
+/// The items of one section of the draft.
+#[utoipa::path(get, path = "/v1/admin/draft/{section}", tag = "console", security(("bearer" = [])), params(("section" = Section, Path, description = "The section.")),
+    responses((status = 200, description = "Its items.", body = Vec<Object>), (status = 404, description = "No such section.", body = Body), TokenErrors))]
 async fn get_section(state: web::Data<AppState>, _who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(lifecycle::section(&state, &path).await?))
 }
 
+/// Creates or replaces one item of a section, matched by id (exceptions: the City Manager).
+#[utoipa::path(put, path = "/v1/admin/draft/{section}/{id}", tag = "console", security(("bearer" = [])),
+    params(("section" = Section, Path, description = "The section."), ("id" = String, Path, description = "The item's id.")),
+    request_body(content = Object, description = "The item (its `id`, if given, must be the one in the path)."),
+    responses((status = 200, description = "Saved; the item as stored.", body = Object), (status = 404, description = "No such section.", body = Body),
+        (status = 409, description = "Others kept changing the draft; try again.", body = Body),
+        (status = 422, description = "The draft would not validate (`problems`), or the body's id is not the path's.", body = Body), TokenErrors))]
 async fn put_item(state: web::Data<AppState>, who: Admin, path: web::Path<(String, String)>, body: web::Json<Value>) -> ApiResult<HttpResponse> {
     let (section, id) = path.into_inner();
     let item = lifecycle::put_item(&state, &who, &section, &id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(item))
 }
 
+/// Removes one item of a section.
+#[utoipa::path(delete, path = "/v1/admin/draft/{section}/{id}", tag = "console", security(("bearer" = [])),
+    params(("section" = Section, Path, description = "The section."), ("id" = String, Path, description = "The item's id.")),
+    responses((status = 204, description = "Removed."), (status = 404, description = "No such section or item.", body = Body),
+        (status = 409, description = "Others kept changing the draft; try again.", body = Body), (status = 422, description = "The draft would not validate without it.", body = Body), TokenErrors))]
 async fn delete_item(state: web::Data<AppState>, who: Admin, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (section, id) = path.into_inner();
     lifecycle::delete_item(&state, &who, &section, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize, Default)]
+/// Why a version is published.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PublishBody {
+    /// Shown in the history.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     note: String,
 }
 
-fn summary(v: &PolicyVersion) -> Value {
-    json!({"version": v.version, "published_at": rfc3339(v.published_at), "published_by": v.published_by, "note": v.note, "rollback_of": v.rollback_of})
+/// A published version.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Summary {
+    /// Its number.
+    version: i64,
+    /// When (RFC 3339).
+    published_at: String,
+    /// Who published it.
+    published_by: String,
+    /// Why.
+    note: String,
+    /// The version it restores, for a rollback.
+    rollback_of: Option<i64>,
+}
+
+fn summary(v: &PolicyVersion) -> Summary {
+    Summary { version: v.version, published_at: rfc3339(v.published_at), published_by: v.published_by.clone(), note: v.note.clone(), rollback_of: v.rollback_of }
 }
 
 fn note_ok(note: &str) -> ApiResult<()> {
-    if note.len() > 2000 { Err(ApiError::BadRequest("`note` is longer than 2000 characters".into())) } else { Ok(()) }
+    if note.chars().count() > 2000 { Err(ApiError::BadRequest("`note` is longer than 2000 characters".into())) } else { Ok(()) }
 }
 
-async fn publish(state: web::Data<AppState>, who: Admin, body: Option<web::Json<PublishBody>>) -> ApiResult<HttpResponse> {
-    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
-    note_ok(&note)?;
-    let v = lifecycle::publish(&state, &who, &note).await?;
+/// Publishes the draft as the next version, signed; devices get it at their next sync.
+#[utoipa::path(post, path = "/v1/admin/publish", tag = "console", security(("bearer" = [])), request_body(content = Option<PublishBody>, description = "Optional: a note."),
+    responses((status = 201, description = "Published.", body = Summary), (status = 409, description = "Others are publishing at the same moment; try again.", body = Body),
+        (status = 422, description = "The draft does not validate.", body = Body), TokenErrors))]
+async fn publish(state: web::Data<AppState>, who: Admin, body: web::Bytes) -> ApiResult<HttpResponse> {
+    // No body, or a JSON one: a body that is not the documented object is refused, not ignored.
+    let body: PublishBody = if body.iter().all(u8::is_ascii_whitespace) {
+        PublishBody::default()
+    } else {
+        serde_json::from_slice::<Option<PublishBody>>(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?.unwrap_or_default()
+    };
+    note_ok(&body.note)?;
+    let v = lifecycle::publish(&state, &who, &body.note).await?;
     Ok(HttpResponse::Created().json(summary(&v)))
 }
 
-#[derive(Deserialize)]
+/// Which version to publish again.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RollbackBody {
+    /// The version.
+    #[serde(deserialize_with = "super::whole_number")]
+    #[schema(minimum = 1)]
     to: i64,
+    /// Why.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     note: String,
 }
 
+/// Publishes an earlier version's document again, as a new version.
+#[utoipa::path(post, path = "/v1/admin/rollback", tag = "console", security(("bearer" = [])), request_body = RollbackBody,
+    responses((status = 201, description = "Published.", body = Summary), (status = 404, description = "No such version.", body = Body),
+        (status = 409, description = "Others are publishing at the same moment; try again.", body = Body), TokenErrors))]
 async fn rollback(state: web::Data<AppState>, who: Admin, body: web::Json<RollbackBody>) -> ApiResult<HttpResponse> {
     let RollbackBody { to, note } = body.into_inner();
     note_ok(&note)?;
@@ -99,27 +203,53 @@ async fn rollback(state: web::Data<AppState>, who: Admin, body: web::Json<Rollba
     Ok(HttpResponse::Created().json(summary(&v)))
 }
 
+/// `GET /v1/admin/versions`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Versions {
+    /// Newest first.
+    versions: Vec<Summary>,
+}
+
+/// Every published version, newest first.
+#[utoipa::path(get, path = "/v1/admin/versions", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The versions.", body = Versions), TokenErrors))]
 async fn versions(state: web::Data<AppState>, _who: Admin) -> ApiResult<HttpResponse> {
-    let list: Vec<Value> = state.store.versions().await?.iter().map(summary).collect();
-    Ok(HttpResponse::Ok().json(json!({"versions": list})))
+    Ok(HttpResponse::Ok().json(Versions { versions: state.store.versions().await?.iter().map(summary).collect() }))
 }
 
 async fn load_version(state: &AppState, v: i64) -> ApiResult<PolicyVersion> {
     state.store.version(v).await?.ok_or_else(|| ApiError::NotFound(format!("no version {v}")))
 }
 
-async fn version(state: web::Data<AppState>, _who: Admin, path: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let v = load_version(&state, *path).await?;
-    let mut out = summary(&v);
-    out["policy"] = serde_json::from_str(&v.document).map_err(ApiError::internal)?;
-    out["bundle"] = json!(v.bundle);
-    Ok(HttpResponse::Ok().json(out))
+/// A version with its document and signed bundle.
+#[derive(Serialize, utoipa::ToSchema)]
+struct VersionDetail {
+    #[serde(flatten)]
+    summary: Summary,
+    /// The policy document.
+    #[schema(value_type = Object)]
+    policy: Value,
+    /// The signed bundle devices get (JWS).
+    bundle: String,
 }
 
-#[derive(Deserialize)]
+/// One version, with its document and bundle.
+#[utoipa::path(get, path = "/v1/admin/versions/{version}", tag = "console", security(("bearer" = [])), params(("version" = i64, Path, description = "The version number.")),
+    responses((status = 200, description = "The version.", body = VersionDetail), (status = 404, description = "No such version.", body = Body), TokenErrors))]
+async fn version(state: web::Data<AppState>, _who: Admin, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let v = load_version(&state, *path).await?;
+    let policy = serde_json::from_str(&v.document).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(VersionDetail { summary: summary(&v), policy, bundle: v.bundle.clone() }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DiffQuery {
+    /// A version number, or `draft`.
+    #[param(pattern = "^([0-9]{1,18}|draft)$")]
     from: String,
+    /// A version number, or `draft`.
+    #[param(pattern = "^([0-9]{1,18}|draft)$")]
     to: String,
 }
 
@@ -132,33 +262,74 @@ async fn document(state: &AppState, which: &str) -> ApiResult<Value> {
     serde_json::from_str(&load_version(state, v).await?.document).map_err(ApiError::internal)
 }
 
+/// What changed between two versions (or a version and the draft): per section the ids
+/// added, removed and changed, and the other fields that changed.
+#[utoipa::path(get, path = "/v1/admin/diff", tag = "console", security(("bearer" = [])), params(DiffQuery),
+    responses((status = 200, description = "`{from, to, sections: {SECTION: {added, removed, changed}}, fields}`.", body = Object), (status = 404, description = "No such version.", body = Body), TokenErrors))]
 async fn diff(state: web::Data<AppState>, _who: Admin, q: web::Query<DiffQuery>) -> ApiResult<HttpResponse> {
     let (from, to) = (document(&state, &q.from).await?, document(&state, &q.to).await?);
     let mut out = lifecycle::diff(&from, &to);
-    out["from"] = json!(q.from);
-    out["to"] = json!(q.to);
+    out["from"] = q.from.clone().into();
+    out["to"] = q.to.clone().into();
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+/// What to try.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreviewBody {
     /// A policy to try; without it, `version`, or the draft.
+    #[schema(value_type = Option<Object>)]
     policy: Option<Value>,
+    /// A published version to try.
+    #[serde(default, deserialize_with = "super::some_whole_number")]
+    #[schema(minimum = 1)]
     version: Option<i64>,
+    /// A URL to decide (`url`, `text` or both).
+    #[schema(max_length = 8192)]
     url: Option<String>,
     /// Text to scan: used for the answer only, never stored or logged.
+    #[schema(max_length = 1_000_000)]
     text: Option<String>,
+    /// The visitor's department.
+    #[schema(max_length = 64)]
     department: Option<String>,
+    /// The visitor's e-mail.
+    #[schema(max_length = 254)]
     user: Option<String>,
+    /// Decide as of this time (RFC 3339, or a date) instead of now.
+    #[schema(schema_with = super::openapi::time_or_date)]
     at: Option<String>,
 }
 
+/// What the policy would do.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Preview {
+    /// Which policy answered: `request`, `version N` or `draft`.
+    policy: String,
+    /// The URL's decision (as `lifeguard check` prints it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    decision: Option<Value>,
+    /// The text's verdict and findings (as `lifeguard scan` prints them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    scan: Option<Value>,
+}
+
 /// "What would this policy do to this URL / this paste for this department?"
+#[utoipa::path(post, path = "/v1/admin/preview", tag = "console", security(("bearer" = [])), request_body = PreviewBody,
+    responses((status = 200, description = "The decision and the scan.", body = Preview), (status = 404, description = "No such version.", body = Body),
+        (status = 422, description = "Neither `url` nor `text`, a `url` that is not one, or a policy that does not validate (`problems`).", body = Body), TokenErrors))]
 async fn preview(state: web::Data<AppState>, _who: Admin, body: web::Json<PreviewBody>) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
+    for (field, value, max) in [("url", &b.url, 8192), ("text", &b.text, 1_000_000), ("department", &b.department, 64), ("user", &b.user, 254)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ApiError::BadRequest(format!("`{field}` is longer than {max} characters")));
+        }
+    }
     if b.url.is_none() && b.text.is_none() {
-        return Err(ApiError::BadRequest("give a `url`, a `text`, or both".into()));
+        return Err(ApiError::Unprocessable("give a `url`, a `text`, or both".into()));
     }
     let (doc, source) = match (b.policy, b.version) {
         (Some(p), _) => (p, "request".to_owned()),
@@ -173,15 +344,15 @@ async fn preview(state: web::Data<AppState>, _who: Admin, body: web::Json<Previe
     let (department, user) = (b.department.as_deref(), b.user.as_deref());
     // The engine runs on a document an admin just typed: should it panic on some input, that
     // is a 500 for this request (logged), not a dead worker thread.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> ApiResult<Value> {
-        let mut out = json!({"policy": source});
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> ApiResult<Preview> {
+        let mut out = Preview { policy: source, decision: None, scan: None };
         if let Some(url) = &b.url {
-            let decision = engine.decide(&Visit { url, department, user, now }).map_err(|e| ApiError::BadRequest(format!("`url`: {}", e.reason())))?;
-            out["decision"] = serde_json::to_value(&decision).map_err(ApiError::internal)?;
+            let decision = engine.decide(&Visit { url, department, user, now }).map_err(|e| ApiError::Unprocessable(format!("`url`: {}", e.reason())))?;
+            out.decision = Some(serde_json::to_value(&decision).map_err(ApiError::internal)?);
         }
         if let Some(text) = &b.text {
             let verdict = engine.scan(text, &Paste { department, user, url: b.url.as_deref(), now });
-            out["scan"] = serde_json::to_value(&verdict).map_err(ApiError::internal)?;
+            out.scan = Some(serde_json::to_value(&verdict).map_err(ApiError::internal)?);
         }
         Ok(out)
     }));
@@ -189,20 +360,45 @@ async fn preview(state: web::Data<AppState>, _who: Admin, body: web::Json<Previe
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize, Default)]
+/// Which report events.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
+    /// From this time on (RFC 3339, or a date: its start, UTC).
+    #[param(schema_with = super::openapi::time_or_date)]
     from: Option<String>,
+    /// Before this time (RFC 3339, or a date).
+    #[param(schema_with = super::openapi::time_or_date)]
     to: Option<String>,
+    /// Only this department (a department head: their own, always).
+    #[serde(default, deserialize_with = "empty_is_none")]
     department: Option<String>,
+    /// Only this user.
+    #[serde(default, deserialize_with = "empty_is_none")]
     user: Option<String>,
+    /// Only this kind of event.
+    #[serde(default, deserialize_with = "empty_is_none")]
     kind: Option<String>,
+    /// Only this host.
+    #[serde(default, deserialize_with = "empty_is_none")]
     host: Option<String>,
+    /// Only events decided by this rule.
+    #[serde(default, deserialize_with = "empty_is_none")]
     rule: Option<String>,
+    /// Only events with findings of this detector.
+    #[serde(default, deserialize_with = "empty_is_none")]
     detector: Option<String>,
+    /// Only incidents (or only non-incidents).
     incident: Option<bool>,
+    /// At most this many (default 100, at most 1,000; for the CSV export up to 100,000).
+    #[param(minimum = 1, maximum = 100000)]
     limit: Option<i64>,
+    /// Skip this many.
+    #[param(minimum = 0)]
     offset: Option<i64>,
+    /// For aggregates: how many top hosts and detectors (default 10).
+    #[param(minimum = 1, maximum = 1000)]
     top: Option<i64>,
 }
 
@@ -215,6 +411,12 @@ fn filter(who: &Admin, q: ReportQuery, default_limit: i64, max_limit: i64) -> Ap
             _ => department = Some(own.to_owned()),
         }
     }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::BadRequest("`offset` must be 0 or more".into()));
+    }
+    // Checked wherever it is given, as documented, though only the aggregates use it.
+    limit("top", q.top, 10, 1000)?;
     Ok(EventFilter {
         from: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
         to: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
@@ -225,42 +427,109 @@ fn filter(who: &Admin, q: ReportQuery, default_limit: i64, max_limit: i64) -> Ap
         rule: q.rule,
         detector: q.detector,
         incident: q.incident,
-        limit: q.limit.unwrap_or(default_limit).clamp(1, max_limit),
-        offset: q.offset.unwrap_or(0).max(0),
+        // The documented bound is the export's; the JSON listing pages at most `max_limit`.
+        limit: limit("limit", q.limit, default_limit, 100_000)?.min(max_limit),
+        offset,
     })
 }
 
-fn event_json(e: &Event) -> Value {
-    let detectors: serde_json::Map<String, Value> = e.detectors.iter().map(|(d, n)| (d.clone(), json!(n))).collect();
-    json!({
-        "id": e.id, "kind": e.kind, "time": rfc3339(e.time), "received_at": rfc3339(e.received_at),
-        "host": e.host, "rule": e.rule, "category": e.category, "action": e.action, "severity": e.severity,
-        "user": e.user, "department": e.department, "extension_version": e.extension_version,
-        "policy_version": e.policy_version, "extension_id": e.extension_id, "incident": e.incident,
-        "detectors": detectors,
-    })
+/// A stored report event.
+#[derive(Serialize, utoipa::ToSchema)]
+struct EventOut {
+    id: String,
+    kind: String,
+    /// When it happened (RFC 3339).
+    time: String,
+    /// When the server stored it (RFC 3339).
+    received_at: String,
+    host: Option<String>,
+    rule: Option<String>,
+    category: Option<String>,
+    action: Option<String>,
+    severity: Option<String>,
+    user: Option<String>,
+    department: Option<String>,
+    extension_version: Option<String>,
+    policy_version: Option<i64>,
+    extension_id: Option<String>,
+    /// Whether it is an incident (§IV.4).
+    incident: bool,
+    /// Findings per detector id.
+    detectors: std::collections::BTreeMap<String, i64>,
 }
 
+fn event_out(e: Event) -> EventOut {
+    EventOut {
+        id: e.id,
+        kind: e.kind,
+        time: rfc3339(e.time),
+        received_at: rfc3339(e.received_at),
+        host: e.host,
+        rule: e.rule,
+        category: e.category,
+        action: e.action,
+        severity: e.severity,
+        user: e.user,
+        department: e.department,
+        extension_version: e.extension_version,
+        policy_version: e.policy_version,
+        extension_id: e.extension_id,
+        incident: e.incident,
+        detectors: e.detectors.into_iter().collect(),
+    }
+}
+
+/// `GET /v1/admin/reports`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Events {
+    /// Newest first.
+    events: Vec<EventOut>,
+    /// The limit applied.
+    limit: i64,
+    /// The offset applied.
+    offset: i64,
+}
+
+/// Stored report events, newest first, filtered and paged.
+#[utoipa::path(get, path = "/v1/admin/reports", tag = "console", security(("bearer" = [])), params(ReportQuery),
+    responses((status = 200, description = "The events.", body = Events), TokenErrors))]
 async fn reports(state: web::Data<AppState>, who: Admin, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
     let f = filter(&who, q.into_inner(), 100, 1000)?;
     let events = state.store.events(&f).await?;
-    Ok(HttpResponse::Ok().json(json!({"events": events.iter().map(event_json).collect::<Vec<_>>(), "limit": f.limit, "offset": f.offset})))
+    Ok(HttpResponse::Ok().json(Events { events: events.into_iter().map(event_out).collect(), limit: f.limit, offset: f.offset }))
 }
 
+/// Events per day and kind.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PerDay {
+    /// The UTC day (YYYY-MM-DD).
+    day: String,
+    /// The event kind.
+    kind: String,
+    /// How many.
+    count: i64,
+}
+
+/// `GET /v1/admin/reports/aggregates`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Aggregated {
+    per_day: Vec<PerDay>,
+    by_category: Vec<Count>,
+    by_department: Vec<Count>,
+    top_hosts: Vec<Count>,
+    top_detectors: Vec<Count>,
+}
+
+/// Counts for the dashboard's charts, over the same filter as the reports.
+#[utoipa::path(get, path = "/v1/admin/reports/aggregates", tag = "console", security(("bearer" = [])), params(ReportQuery),
+    responses((status = 200, description = "The counts.", body = Aggregated), TokenErrors))]
 async fn aggregates(state: web::Data<AppState>, who: Admin, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
-    let top = q.top.unwrap_or(10);
+    let top = limit("top", q.top, 10, 1000)?;
     let f = filter(&who, q, 1, 1)?;
     let a = state.store.aggregates(&f, top).await?;
-    let per_day: Vec<Value> = a
-        .per_day
-        .iter()
-        .map(|(day, kind, n)| json!({"day": rfc3339(day * 86400).get(..10).unwrap_or(""), "kind": kind, "count": n}))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "per_day": per_day, "by_category": a.by_category, "by_department": a.by_department,
-        "top_hosts": a.top_hosts, "top_detectors": a.top_detectors,
-    })))
+    let per_day = a.per_day.into_iter().map(|(day, kind, count)| PerDay { day: rfc3339(day * 86400).get(..10).unwrap_or("").to_owned(), kind, count }).collect();
+    Ok(HttpResponse::Ok().json(Aggregated { per_day, by_category: a.by_category, by_department: a.by_department, top_hosts: a.top_hosts, top_detectors: a.top_detectors }))
 }
 
 /// A CSV cell: quoted when needed, and never starting with a character a spreadsheet would
@@ -274,6 +543,10 @@ fn cell(out: &mut String, v: &str) {
     }
 }
 
+/// The same events as CSV (for CPRA requests, §VI), up to 100,000 rows; cells that a
+/// spreadsheet would run as formulas are quoted.
+#[utoipa::path(get, path = "/v1/admin/reports/export.csv", tag = "console", security(("bearer" = [])), params(ReportQuery),
+    responses((status = 200, description = "CSV with a header row.", content_type = "text/csv", body = String), TokenErrors))]
 async fn export_csv(state: web::Data<AppState>, who: Admin, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
     let f = filter(&who, q.into_inner(), 100_000, 100_000)?;
     let events = state.store.events(&f).await?;
@@ -311,16 +584,60 @@ async fn export_csv(state: web::Data<AppState>, who: Admin, q: web::Query<Report
         .body(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// From this time on (RFC 3339, or a date: its start, UTC).
+    #[param(schema_with = super::openapi::time_or_date)]
     from: Option<String>,
+    /// Before this time (RFC 3339, or a date).
+    #[param(schema_with = super::openapi::time_or_date)]
     to: Option<String>,
+    /// Only entries by this person.
+    #[serde(default, deserialize_with = "empty_is_none")]
     actor: Option<String>,
+    /// Only this action (`draft.put`, `publish`, ...).
+    #[serde(default, deserialize_with = "empty_is_none")]
     action: Option<String>,
+    /// At most this many, newest first (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+/// An audit-log entry.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AuditOut {
+    /// Sequence number.
+    id: i64,
+    /// When (RFC 3339).
+    at: String,
+    /// Who.
+    actor: String,
+    /// Their role.
+    role: String,
+    /// What (`draft.put`, `publish`, `user.add`, ...).
+    action: String,
+    /// On what.
+    target: String,
+    /// The thing before.
+    #[schema(value_type = Option<Object>)]
+    before: Option<Value>,
+    /// The thing after.
+    #[schema(value_type = Option<Object>)]
+    after: Option<Value>,
+}
+
+/// `GET /v1/admin/audit`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AuditEntries {
+    /// Newest first.
+    entries: Vec<AuditOut>,
+}
+
+/// The audit log: who changed what and when (IT, auditors, the City Manager).
+#[utoipa::path(get, path = "/v1/admin/audit", tag = "console", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, description = "The entries.", body = AuditEntries), TokenErrors))]
 async fn audit(state: web::Data<AppState>, who: Admin, q: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin, Role::Auditor, Role::CityManager])?;
     let q = q.into_inner();
@@ -329,32 +646,54 @@ async fn audit(state: web::Data<AppState>, who: Admin, q: web::Query<AuditQuery>
         to: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
         actor: q.actor,
         action: q.action,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        limit: limit("limit", q.limit, 100, 1000)?,
     };
-    let entries: Vec<Value> = state
+    let parse = |s: Option<String>| s.map(|t| serde_json::from_str::<Value>(&t).unwrap_or(Value::String(t)));
+    let entries = state
         .store
         .audit(&f)
         .await?
         .into_iter()
-        .map(|r| {
-            let parse = |s: &Option<String>| s.as_deref().map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| json!(t)));
-            json!({"id": r.id, "at": rfc3339(r.at), "actor": r.entry.actor, "role": r.entry.role, "action": r.entry.action,
-                   "target": r.entry.target, "before": parse(&r.entry.before), "after": parse(&r.entry.after)})
-        })
+        .map(|r| AuditOut { id: r.id, at: rfc3339(r.at), actor: r.entry.actor, role: r.entry.role, action: r.entry.action, target: r.entry.target, before: parse(r.entry.before), after: parse(r.entry.after) })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"entries": entries})))
+    Ok(HttpResponse::Ok().json(AuditEntries { entries }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DevicesQuery {
     /// Only devices that have not fetched the policy for this many days.
+    #[param(minimum = 0, maximum = 36500)]
     stale_days: Option<u32>,
+    /// Only this department (a department head: their own, always).
+    #[serde(default, deserialize_with = "empty_is_none")]
     department: Option<String>,
+}
+
+/// A device and when it last fetched the policy.
+#[derive(Serialize, utoipa::ToSchema)]
+struct DeviceOut {
+    /// The device token's subject.
+    device: String,
+    department: Option<String>,
+    /// The version it then held.
+    policy_version: Option<i64>,
+    /// When (RFC 3339).
+    last_seen: String,
+}
+
+/// `GET /v1/admin/devices`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Devices {
+    /// Oldest sighting first.
+    devices: Vec<DeviceOut>,
 }
 
 /// Devices and when each last fetched the policy, oldest first: the ones that stopped
 /// syncing come first. A department head sees their own department's devices only.
+#[utoipa::path(get, path = "/v1/admin/devices", tag = "console", security(("bearer" = [])), params(DevicesQuery),
+    responses((status = 200, description = "The devices.", body = Devices), TokenErrors))]
 async fn devices(state: web::Data<AppState>, who: Admin, q: web::Query<DevicesQuery>) -> ApiResult<HttpResponse> {
     let DevicesQuery { stale_days, mut department } = q.into_inner();
     if let Some(own) = who.confined_to() {
@@ -363,14 +702,17 @@ async fn devices(state: web::Data<AppState>, who: Admin, q: web::Query<DevicesQu
             _ => department = Some(own.to_owned()),
         }
     }
+    if stale_days.is_some_and(|d| d > 36500) {
+        return Err(ApiError::BadRequest("`stale_days` is at most 36500".into()));
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let stale_before = stale_days.map(|d| now - i64::from(d) * 86400);
-    let list: Vec<Value> = state
+    let devices = state
         .store
         .devices(stale_before, department.as_deref())
         .await?
         .into_iter()
-        .map(|d| json!({"device": d.device, "department": d.department, "policy_version": d.policy_version, "last_seen": rfc3339(d.last_seen)}))
+        .map(|d| DeviceOut { device: d.device, department: d.department, policy_version: d.policy_version, last_seen: rfc3339(d.last_seen) })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"devices": list})))
+    Ok(HttpResponse::Ok().json(Devices { devices }))
 }

@@ -2,13 +2,20 @@
 //! reviews, approves and denies.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use crate::approvals::{self, Approve, Checklist, Request};
+use super::openapi::TokenErrors;
+use crate::approvals::{self, Approve, Checklist, Request, View};
 use crate::auth::{Admin, Device};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Body};
 use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(submit, status, list, get, review, approve, deny),
+    components(schemas(Request, Checklist, Approve, approvals::Grant, View, Requests, DenyBody))
+)]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
@@ -21,51 +28,109 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v1/admin/approvals/{id}/deny").route(web::post().to(deny)));
 }
 
+/// Files a request to use an AI tool, from the block page (the requester's device).
+#[utoipa::path(post, path = "/v1/approvals", tag = "approvals", security(("bearer" = [])), request_body = Request,
+    responses((status = 201, description = "Filed.", body = View), (status = 422, description = "Neither `tool` nor `url` is given.", body = Body), TokenErrors))]
 async fn submit(state: web::Data<AppState>, device: Device, body: web::Json<Request>) -> ApiResult<HttpResponse> {
     let a = approvals::submit(&state, &device.0, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(approvals::to_json(&a, false)))
+    Ok(HttpResponse::Created().json(approvals::view(&a, false)))
 }
 
 /// The requester's view: status and decision, from the same department's devices.
+#[utoipa::path(get, path = "/v1/approvals/{id}", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")),
+    responses((status = 200, description = "The request.", body = View), (status = 404, description = "No such request (in this department).", body = Body), TokenErrors))]
 async fn status(state: web::Data<AppState>, device: Device, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let a = approvals::load(&state, &device.0, &id).await?;
-    Ok(HttpResponse::Ok().json(approvals::to_json(&a, false)))
+    Ok(HttpResponse::Ok().json(approvals::view(&a, false)))
 }
 
-#[derive(Deserialize)]
+/// A request's status.
+#[derive(Deserialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    Submitted,
+    InReview,
+    Approved,
+    Denied,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::InReview => "in_review",
+            Status::Approved => "approved",
+            Status::Denied => "denied",
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
-    status: Option<String>,
+    /// Only requests with this status.
+    #[param(inline)]
+    status: Option<Status>,
+    /// At most this many, newest first (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
-async fn list(state: web::Data<AppState>, who: Admin, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
-    let list = state.store.approvals(q.status.as_deref(), who.confined_to(), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
-    Ok(HttpResponse::Ok().json(json!({"requests": list.iter().map(|a| approvals::to_json(a, true)).collect::<Vec<_>>()})))
+/// `GET /v1/admin/approvals`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Requests {
+    /// Newest first.
+    requests: Vec<View>,
 }
 
+/// Approval requests, newest first; a department head sees their department's.
+#[utoipa::path(get, path = "/v1/admin/approvals", tag = "approvals", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "The requests.", body = Requests), TokenErrors))]
+async fn list(state: web::Data<AppState>, who: Admin, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+    let limit = super::limit("limit", q.limit, 100, 1000)?;
+    let list = state.store.approvals(q.status.map(Status::as_str), who.confined_to(), limit).await?;
+    Ok(HttpResponse::Ok().json(Requests { requests: list.iter().map(|a| approvals::view(a, true)).collect() }))
+}
+
+/// One request, with its checklist review.
+#[utoipa::path(get, path = "/v1/admin/approvals/{id}", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")),
+    responses((status = 200, description = "The request.", body = View), (status = 404, description = "No such request (in this department).", body = Body), TokenErrors))]
 async fn get(state: web::Data<AppState>, who: Admin, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let a = approvals::load(&state, &who, &id).await?;
-    Ok(HttpResponse::Ok().json(approvals::to_json(&a, true)))
+    Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }
 
+/// Records IT's AI Evaluation Checklist review (§IV.2); the request is then `in_review`.
+#[utoipa::path(put, path = "/v1/admin/approvals/{id}/review", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = Checklist,
+    responses((status = 200, description = "Reviewed.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "The request is already decided, or changed meanwhile.", body = Body), TokenErrors))]
 async fn review(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Checklist>) -> ApiResult<HttpResponse> {
     let a = approvals::review(&state, &who, &id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(approvals::to_json(&a, true)))
+    Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }
 
+/// Approves a reviewed request: the tool or pilot is added to the draft in the same step.
+#[utoipa::path(post, path = "/v1/admin/approvals/{id}/approve", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = Approve,
+    responses((status = 200, description = "Approved; the draft holds the grant.", body = View), (status = 404, description = "No such request.", body = Body),
+        (status = 409, description = "Not reviewed yet, already decided, or the draft has that id.", body = Body), (status = 422, description = "The grant would make the draft invalid (`problems` says where), or a pilot lacks `expires_at`.", body = Body), TokenErrors))]
 async fn approve(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Approve>) -> ApiResult<HttpResponse> {
     let a = approvals::approve(&state, &who, &id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(approvals::to_json(&a, true)))
+    Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }
 
-#[derive(Deserialize)]
+/// Why a request is denied.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DenyBody {
+    /// The reason, for the requester.
+    #[schema(pattern = r"\S", max_length = 4000)]
     note: String,
 }
 
+/// Denies a request.
+#[utoipa::path(post, path = "/v1/admin/approvals/{id}/deny", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = DenyBody,
+    responses((status = 200, description = "Denied.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "Already decided.", body = Body), TokenErrors))]
 async fn deny(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<DenyBody>) -> ApiResult<HttpResponse> {
     let a = approvals::deny(&state, &who, &id, body.into_inner().note).await?;
-    Ok(HttpResponse::Ok().json(approvals::to_json(&a, true)))
+    Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }

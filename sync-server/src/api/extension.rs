@@ -13,8 +13,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult};
+use super::openapi::PublicErrors;
+use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(update_xml, crx))]
+pub(super) struct Doc;
 
 /// Registers `/extension/update.xml` and `/extension/lifeguard.crx`.
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -56,6 +61,9 @@ fn xml_attr(s: &str) -> String {
     s.replace('&', "&amp;").replace('\'', "&apos;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The gupdate manifest `ExtensionInstallForcelist` points browsers at.
+#[utoipa::path(get, path = "/extension/update.xml", tag = "extension", security(()),
+    responses((status = 200, description = "The update manifest, naming this server's CRX.", content_type = "application/xml", body = String), (status = 404, description = "No extension is published here (`lifeguard extension publish`).", body = Body), PublicErrors))]
 async fn update_xml(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let bytes = read(folder(&state).join("extension.json")).await?;
     let info: ExtensionInfo = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
@@ -73,6 +81,9 @@ async fn update_xml(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
     Ok(HttpResponse::Ok().content_type("application/xml").insert_header((header::CACHE_CONTROL, "no-cache")).body(body))
 }
 
+/// The signed extension (CRX3).
+#[utoipa::path(get, path = "/extension/lifeguard.crx", tag = "extension", security(()),
+    responses((status = 200, description = "The CRX.", content_type = "application/x-chrome-extension", body = Vec<u8>), (status = 404, description = "No extension is published here.", body = Body), PublicErrors))]
 async fn crx(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let bytes = read(folder(&state).join("lifeguard.crx")).await?;
     Ok(HttpResponse::Ok().content_type("application/x-chrome-extension").insert_header((header::CACHE_CONTROL, "no-cache")).body(bytes))

@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod console;
 mod extension;
+pub mod openapi;
 mod ops;
 mod staff;
 mod sync;
@@ -92,4 +93,50 @@ pub(crate) fn parse_time(field: &str, s: &str) -> Result<i64, ApiError> {
     time::Date::parse(s, &format)
         .map(|d| d.midnight().assume_utc().unix_timestamp())
         .map_err(|_| ApiError::BadRequest(format!("`{field}` must be an RFC 3339 time or a date (YYYY-MM-DD)")))
+}
+
+/// A query parameter left empty (`?from=&to=`, as an HTML form sends it) is not given.
+pub(crate) fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize as _;
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) => T::deserialize(serde::de::value::StringDeserializer::<D::Error>::new(s)).map(Some),
+    }
+}
+
+/// A count parameter such as `limit`: `default` when absent, else 1 to `max` (a clear 400
+/// outside).
+pub(crate) fn limit(name: &str, given: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!("`{name}` must be 1 to {max}, not {n}"))),
+    }
+}
+
+/// An integer field of a JSON body: JSON Schema counts `3.0` as the integer 3, and so does
+/// this (serde alone would refuse it).
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::Deserialize as _;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("{n} is not a whole number in range"))),
+    }
+}
+
+/// [`whole_number`] for an optional field (`null` or absent: none).
+pub(crate) fn some_whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize as _;
+    #[derive(serde::Deserialize)]
+    struct W(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
 }

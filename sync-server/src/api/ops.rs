@@ -1,10 +1,15 @@
 //! Operations: liveness, readiness and Prometheus metrics.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
+use super::openapi::PublicErrors;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz, metrics, openapi), components(schemas(Health, Ready)))]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
@@ -14,29 +19,53 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v1/openapi.json").route(web::get().to(openapi)));
 }
 
-/// The API description. Written by hand and checked against the routes by the integration
-/// tests (every documented operation exists, every tested route is documented).
-pub const OPENAPI_JSON: &str = include_str!("../../api/openapi.json");
-
+/// This document (OpenAPI 3.1), generated from the handlers.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations", security(()), responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object), PublicErrors))]
 async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(OPENAPI_JSON)
+    HttpResponse::Ok().content_type("application/json").body(super::openapi::json())
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
 }
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "The process is up.", body = Health), PublicErrors))]
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// `GET /readyz`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ready {
+    /// Always `ready`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+    /// The policy version served.
+    policy_version: i64,
 }
 
 /// The database answers and a policy is loaded: send traffic here.
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses(
+    (status = 200, description = "Ready.", body = Ready),
+    (status = 503, description = "The database is unreachable or no policy is loaded.", body = crate::error::Body),
+    PublicErrors,
+))]
 async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = format!("{e:#}"), "database not reachable");
         return Err(ApiError::Unavailable);
     }
     let current = state.bundles.get(&*state.store).await.map_err(|_| ApiError::Unavailable)?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": state.store.kind(), "policy_version": current.version})))
+    Ok(HttpResponse::Ok().json(Ready { status: "ready", database: state.store.kind(), policy_version: current.version }))
 }
 
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Counters and gauges.", content_type = "text/plain", body = String), PublicErrors))]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let version = state.bundles.get(&*state.store).await.ok().map(|c| c.version);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(version))

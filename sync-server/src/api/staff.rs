@@ -15,26 +15,38 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::openapi::TokenErrors;
 use crate::auth::{Admin, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Body};
 use crate::lifecycle;
 use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(put_staff), components(schemas(Staff)))]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
     cfg.service(web::resource("/v1/admin/tools/{id}/staff").route(web::put().to(put_staff)));
 }
 
-#[derive(Deserialize)]
+/// The staff an authorized tool is for.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Staff {
     /// Every e-mail the tool is authorized for, replacing the list.
+    #[schema(max_items = 5000)]
     users: Vec<String>,
 }
 
 /// Most staff on one tool: a city's, with room; a bound on what one request can write.
 const MAX_STAFF: usize = 5000;
 
+/// Replaces the staff an authorized tool is for (IT, or the department head of a tool IT
+/// restricted); the change lands in the draft.
+#[utoipa::path(put, path = "/v1/admin/tools/{id}/staff", tag = "console", security(("bearer" = [])), params(("id" = String, Path, description = "The authorized tool's id.")), request_body = Staff,
+    responses((status = 200, description = "The tool as it is now in the draft.", body = Object), (status = 404, description = "No such tool in the draft.", body = Body),
+        (status = 409, description = "The last person of a tool that names no department.", body = Body), (status = 422, description = "The draft would not validate (`problems`).", body = Body), TokenErrors))]
 async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Staff>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin, Role::DeptHead])?;
     let mut users: Vec<String> = body.into_inner().users.iter().map(|u| u.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()).collect();

@@ -3,7 +3,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::{self, Device, Role};
 use crate::bundle;
@@ -11,6 +10,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::reports;
 use crate::state::AppState;
+use super::openapi::{PublicErrors, TokenErrors};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(policy, policy_key, post_reports, login), components(schemas(PolicyKey, Stored, Login, Session, reports::Batch, reports::RawEvent, reports::Rejected)))]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
@@ -23,6 +27,17 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 /// The current signed bundle; 304 when the device has it already. Either way the device
 /// holds the current version afterwards, which is noted in memory (never written here: see
 /// [`crate::devices`]).
+#[utoipa::path(get, path = "/v1/policy", tag = "devices", security(("bearer" = [])),
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the bundle the device holds (either representation's)."),
+        ("Accept-Encoding" = Option<String>, Header, description = "With gzip, the bundle comes gzipped (about an eighth of the size), under its own ETag."),
+    ),
+    responses(
+        (status = 200, description = "The signed bundle: a JWS (Ed25519) whose payload is {version, published_at, policy}.", content_type = "application/jose", body = String,
+            headers(("ETag" = String, description = "Strong; `-gz` for the gzipped representation."), ("X-Lifeguard-Policy-Version" = i64, description = "The version in the bundle."), ("Vary" = String))),
+        (status = 304, description = "The device holds the current bundle.", headers(("ETag" = String))),
+        TokenErrors,
+    ))]
 async fn policy(state: web::Data<AppState>, device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
     let current = state.bundles.get(&*state.store).await?;
     state.devices.saw(&device.0.claims, current.version, time::OffsetDateTime::now_utc().unix_timestamp());
@@ -47,19 +62,49 @@ async fn policy(state: web::Data<AppState>, device: Device, req: HttpRequest) ->
     Ok(res.body(current.body.clone()))
 }
 
+/// `GET /v1/policy/key`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct PolicyKey {
+    /// The key id in the bundles' JWS header.
+    kid: String,
+    /// Always `EdDSA` (Ed25519).
+    alg: &'static str,
+    /// The raw public key, base64url: the managed setting `policyPublicKey`.
+    public_key: String,
+    /// The same as SubjectPublicKeyInfo PEM.
+    public_key_pem: String,
+    /// The same as a JWK (OKP, Ed25519).
+    #[schema(value_type = Object)]
+    jwk: serde_json::Value,
+}
+
 /// The policy-signing public key: needs no token (it is public, and a device needs it to
 /// check the bundle it is about to fetch).
+#[utoipa::path(get, path = "/v1/policy/key", tag = "devices", security(()), responses((status = 200, description = "The key.", body = PolicyKey), PublicErrors))]
 async fn policy_key(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(json!({
-        "kid": state.keys.kid(),
-        "alg": "EdDSA",
-        "public_key": state.keys.public_key_b64(),
-        "public_key_pem": state.keys.public_key_pem()?,
-        "jwk": state.keys.public_jwk(),
-    })))
+    Ok(HttpResponse::Ok().json(PolicyKey {
+        kid: state.keys.kid().to_owned(),
+        alg: "EdDSA",
+        public_key: state.keys.public_key_b64(),
+        public_key_pem: state.keys.public_key_pem()?,
+        jwk: state.keys.public_jwk(),
+    }))
+}
+
+/// What `POST /v1/reports` did with each event.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Stored {
+    /// Ids stored now.
+    accepted: Vec<String>,
+    /// Ids stored before (or twice in this batch): nothing was changed.
+    duplicates: Vec<String>,
+    /// Events refused, each with why; the rest of the batch is stored.
+    rejected: Vec<reports::Rejected>,
 }
 
 /// Stores a batch of report events, each at most once.
+#[utoipa::path(post, path = "/v1/reports", tag = "devices", security(("bearer" = [])), request_body = reports::Batch,
+    responses((status = 200, description = "Each event's fate: stored, already stored, or refused (with why).", body = Stored), TokenErrors))]
 async fn post_reports(state: web::Data<AppState>, device: Device, batch: web::Json<reports::Batch>) -> ApiResult<HttpResponse> {
     let batch = batch.into_inner();
     if batch.events.len() > reports::MAX_BATCH {
@@ -80,17 +125,38 @@ async fn post_reports(state: web::Data<AppState>, device: Device, batch: web::Js
         Metrics::add(&m.incidents, incidents.len() as u64);
         crate::incidents::alert(&state, incidents);
     }
-    Ok(HttpResponse::Ok().json(json!({"accepted": stored, "duplicates": duplicates, "rejected": checked.rejected})))
+    let duplicates = duplicates.into_iter().map(str::to_owned).collect();
+    Ok(HttpResponse::Ok().json(Stored { accepted: stored, duplicates, rejected: checked.rejected }))
 }
 
-#[derive(Deserialize)]
+/// A console sign-in.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
+    /// The account's e-mail.
+    #[schema(max_length = 254)]
     email: String,
+    /// Its password.
+    #[schema(max_length = 1024)]
     password: String,
 }
 
+/// A console session.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Session {
+    /// The session token (Bearer).
+    token: String,
+    /// The account's role.
+    role: Role,
+    /// A department head's department.
+    department: Option<String>,
+    /// When the token expires (RFC 3339).
+    expires_at: String,
+}
+
 /// Exchanges a console account's password for a session token.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "console", security(()), request_body = Login,
+    responses((status = 200, description = "Signed in.", body = Session), (status = 401, description = "Wrong e-mail or password.", body = crate::error::Body), (status = 413, description = "Body too large.", body = crate::error::Body), PublicErrors))]
 async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Login>) -> ApiResult<HttpResponse> {
     if let Some(peer) = req.peer_addr() {
         state.login_limiter.take(peer.ip(), 1.0).map_err(ApiError::TooManyRequests)?;
@@ -108,10 +174,5 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
     let seconds = i64::from(state.config.admin_token_hours) * 3600;
     let (token, claims) = state.tokens.issue(role, &user.email, user.department.as_deref(), seconds)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "token": token,
-        "role": role,
-        "department": user.department,
-        "expires_at": crate::lifecycle::rfc3339(claims.exp),
-    })))
+    Ok(HttpResponse::Ok().json(Session { token, role, department: user.department, expires_at: crate::lifecycle::rfc3339(claims.exp) }))
 }

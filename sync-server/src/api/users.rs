@@ -9,13 +9,17 @@
 //! expires (`admin_token_hours`, 12 by default).
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
+use super::openapi::TokenErrors;
 use crate::auth::{self, Admin, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 use crate::store::{AuditEntry, User, Write};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, reset_password, delete), components(schemas(Account, Accounts, NewUser, Change, ConsoleRole)))]
+pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
@@ -25,8 +29,49 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// An account as the API shows it (no hash).
-fn public(u: &User) -> Value {
-    json!({"email": u.email, "role": u.role, "department": u.department})
+#[derive(Serialize, utoipa::ToSchema)]
+struct Account {
+    /// The login e-mail.
+    email: String,
+    /// The console role.
+    role: String,
+    /// A department head's department.
+    department: Option<String>,
+    /// A generated password: only in the answer that set it, never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+}
+
+fn public(u: &User) -> Account {
+    Account { email: u.email.clone(), role: u.role.clone(), department: u.department.clone(), password: None }
+}
+
+/// `GET /v1/admin/users`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Accounts {
+    /// By e-mail.
+    users: Vec<Account>,
+}
+
+/// A console role (devices have tokens, not accounts).
+#[derive(Deserialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ConsoleRole {
+    ItAdmin,
+    DeptHead,
+    Auditor,
+    CityManager,
+}
+
+impl From<ConsoleRole> for Role {
+    fn from(r: ConsoleRole) -> Role {
+        match r {
+            ConsoleRole::ItAdmin => Role::ItAdmin,
+            ConsoleRole::DeptHead => Role::DeptHead,
+            ConsoleRole::Auditor => Role::Auditor,
+            ConsoleRole::CityManager => Role::CityManager,
+        }
+    }
 }
 
 fn entry(who: &Admin, action: &str, email: &str, before: Option<&User>, after: Option<&User>) -> AuditEntry {
@@ -35,9 +80,14 @@ fn entry(who: &Admin, action: &str, email: &str, before: Option<&User>, after: O
         role: who.role().as_str().to_owned(),
         action: action.to_owned(),
         target: email.to_owned(),
-        before: before.map(|u| public(u).to_string()),
-        after: after.map(|u| public(u).to_string()),
+        before: before.and_then(|u| serde_json::to_string(&public(u)).ok()),
+        after: after.and_then(|u| serde_json::to_string(&public(u)).ok()),
     }
+}
+
+/// The account a path names: a string that is no e-mail address names none.
+fn path_email(raw: &str) -> ApiResult<String> {
+    email(raw).map_err(|_| ApiError::NotFound(format!("no account {}", raw.chars().take(254).collect::<String>())))
 }
 
 /// A login e-mail: trimmed, lowercased (login does the same), plausible.
@@ -48,19 +98,17 @@ fn email(raw: &str) -> ApiResult<String> {
 }
 
 /// A console role, with the department a department head needs.
-fn role_and_department(role: &str, department: Option<String>) -> ApiResult<(Role, Option<String>)> {
-    let role: Role = role.parse().map_err(ApiError::BadRequest)?;
-    if role == Role::Device {
-        return Err(ApiError::BadRequest("console accounts cannot have the device role".into()));
-    }
-    let department = department.map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty());
+fn role_and_department(role: ConsoleRole, department: Option<String>) -> ApiResult<(Role, Option<String>)> {
+    let role = Role::from(role);
+    // Trimmed of spaces and tabs only, as the schema's pattern says.
+    let department = department.map(|d| d.trim_matches([' ', '\t']).to_ascii_lowercase()).filter(|d| !d.is_empty());
     if let Some(d) = &department {
         if d.len() > 64 || !d.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(ApiError::BadRequest("`department` is 1 to 64 letters, digits, `-` or `_`".into()));
         }
     }
     if role == Role::DeptHead && department.is_none() {
-        return Err(ApiError::BadRequest("a dept_head account needs a `department`".into()));
+        return Err(ApiError::Unprocessable("a dept_head account needs a `department`".into()));
     }
     Ok((role, department))
 }
@@ -78,29 +126,41 @@ fn password_ok(p: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Every console account (IT only).
+#[utoipa::path(get, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The accounts.", body = Accounts), TokenErrors))]
 async fn list(state: web::Data<AppState>, who: Admin) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let users: Vec<Value> = state.store.users().await?.iter().map(public).collect();
-    Ok(HttpResponse::Ok().json(json!({"users": users})))
+    Ok(HttpResponse::Ok().json(Accounts { users: state.store.users().await?.iter().map(public).collect() }))
 }
 
-#[derive(Deserialize)]
+/// A new console account.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
+    /// The login e-mail.
+    #[schema(format = Email, max_length = 254)]
     email: String,
-    role: String,
+    /// Its role.
+    role: ConsoleRole,
+    /// The department (required for `dept_head`; empty: none).
     #[serde(default)]
+    #[schema(pattern = r"^[ \t]*[A-Za-z0-9_-]{0,64}[ \t]*$")]
     department: Option<String>,
     /// Without it, a password is generated and returned once.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 1024)]
     password: Option<String>,
 }
 
+/// Creates an account; without a `password`, one is generated and returned in this answer.
+#[utoipa::path(post, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), request_body = NewUser,
+    responses((status = 201, description = "Created.", body = Account), (status = 409, description = "The e-mail has an account already.", body = Body),
+        (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
 async fn create(state: web::Data<AppState>, who: Admin, body: web::Json<NewUser>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
     let NewUser { email: raw, role, department, password } = body.into_inner();
     let email = email(&raw)?;
-    let (role, department) = role_and_department(&role, department)?;
+    let (role, department) = role_and_department(role, department)?;
     let generated = password.is_none();
     let password = match password {
         Some(p) => {
@@ -116,16 +176,20 @@ async fn create(state: web::Data<AppState>, who: Admin, body: web::Json<NewUser>
     }
     let mut out = public(&user);
     if generated {
-        out["password"] = json!(password);
+        out.password = Some(password);
     }
     Ok(HttpResponse::Created().json(out))
 }
 
-#[derive(Deserialize)]
+/// A new role (and department) for an account.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Change {
-    role: String,
+    /// The role.
+    role: ConsoleRole,
+    /// The department (required for `dept_head`; empty: none).
     #[serde(default)]
+    #[schema(pattern = r"^[ \t]*[A-Za-z0-9_-]{0,64}[ \t]*$")]
     department: Option<String>,
 }
 
@@ -133,11 +197,15 @@ async fn load(state: &AppState, email: &str) -> ApiResult<User> {
     state.store.user(email).await?.ok_or_else(|| ApiError::NotFound(format!("no account {email}")))
 }
 
+/// Changes an account's role or department.
+#[utoipa::path(put, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")), request_body = Change,
+    responses((status = 200, description = "Changed.", body = Account), (status = 404, description = "No such account.", body = Body),
+        (status = 409, description = "Your own account cannot lose it_admin.", body = Body), (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
 async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>, body: web::Json<Change>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let email = email(&path)?;
+    let email = path_email(&path)?;
     let Change { role, department } = body.into_inner();
-    let (role, department) = role_and_department(&role, department)?;
+    let (role, department) = role_and_department(role, department)?;
     // So the city is never left without an IT administrator by a slip of the mouse.
     if email == who.who() && role != Role::ItAdmin {
         return Err(ApiError::Conflict("you cannot take the it_admin role from your own account".into()));
@@ -150,25 +218,31 @@ async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>,
     }
 }
 
+/// Gives an account a new generated password, returned in this answer only.
+#[utoipa::path(post, path = "/v1/admin/users/{email}/password", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")),
+    responses((status = 200, description = "Reset; `password` is the new one.", body = Account), (status = 404, description = "No such account.", body = Body), TokenErrors))]
 async fn reset_password(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let email = email(&path)?;
+    let email = path_email(&path)?;
     let before = load(&state, &email).await?;
     let password = auth::generate_password();
     let after = User { password_hash: hash(password.clone()).await?, ..before.clone() };
     match state.store.save_user(&after, false, &entry(&who, "user.password", &email, None, None)).await? {
         Write::Done => {
             let mut out = public(&after);
-            out["password"] = json!(password);
+            out.password = Some(password);
             Ok(HttpResponse::Ok().json(out))
         }
         Write::Stale => Err(ApiError::NotFound(format!("no account {email}"))),
     }
 }
 
+/// Deletes an account (not your own).
+#[utoipa::path(delete, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")),
+    responses((status = 204, description = "Deleted."), (status = 404, description = "No such account.", body = Body), (status = 409, description = "Your own account.", body = Body), TokenErrors))]
 async fn delete(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let email = email(&path)?;
+    let email = path_email(&path)?;
     if email == who.who() {
         return Err(ApiError::Conflict("you cannot delete your own account".into()));
     }
@@ -192,9 +266,9 @@ mod tests {
 
     #[test]
     fn a_department_head_needs_a_department_and_devices_are_not_accounts() {
-        assert!(role_and_department("dept_head", None).is_err());
-        assert!(role_and_department("dept_head", Some(" Police ".into())).is_ok_and(|(_, d)| d.as_deref() == Some("police")));
-        assert!(role_and_department("device", Some("police".into())).is_err());
-        assert!(role_and_department("auditor", Some("<b>".into())).is_err());
+        assert!(role_and_department(ConsoleRole::DeptHead, None).is_err());
+        assert!(role_and_department(ConsoleRole::DeptHead, Some(" Police ".into())).is_ok_and(|(_, d)| d.as_deref() == Some("police")));
+        assert!(serde_json::from_str::<ConsoleRole>("\"device\"").is_err(), "devices have tokens, not accounts");
+        assert!(role_and_department(ConsoleRole::Auditor, Some("<b>".into())).is_err());
     }
 }

@@ -168,7 +168,7 @@ pub struct EventFilter {
 }
 
 /// A count by key.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Count {
     /// The key (a kind, category, department, host or detector).
     pub key: String,

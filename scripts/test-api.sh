@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs schemathesis (PyPI) against a real `lifeguard serve` and its own /v1/openapi.json:
+# every check, a fixed seed, a time budget (API_SECONDS, default 240), and zero failures to
+# pass. The server gets a fresh SQLite data folder; IT's and a device's tokens come from
+# `lifeguard token issue`. Configuration: sync-server/tests/api/schemathesis.toml.
+#   LIFEGUARD_BIN   the server binary (default: target/debug/lifeguard, built if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=4.32.5
+if [ "$(st --version 2>/dev/null | awk '{print $3}')" != "$version" ]; then
+  echo "==> installing schemathesis $version"
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$version"
+fi
+if [[ -z "${LIFEGUARD_BIN:-}" ]]; then
+  cargo build -p lifeguard-server --bin lifeguard --locked
+  LIFEGUARD_BIN=$PWD/target/debug/lifeguard
+fi
+
+data=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$LIFEGUARD_BIN" serve --data-dir "$data" --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
+
+export LIFEGUARD_IT_TOKEN LIFEGUARD_DEVICE_TOKEN
+LIFEGUARD_IT_TOKEN=$("$LIFEGUARD_BIN" token issue --data-dir "$data" --role it_admin --subject it@redondo.org --days 1)
+LIFEGUARD_DEVICE_TOKEN=$("$LIFEGUARD_BIN" token issue --data-dir "$data" --role device --department planning --subject schemathesis-device --days 1)
+
+echo "==> schemathesis against http://127.0.0.1:$port/v1/openapi.json for ${API_SECONDS:-240}s"
+st --config-file sync-server/tests/api/schemathesis.toml run "http://127.0.0.1:$port/v1/openapi.json" \
+  --max-time "${API_SECONDS:-240}" --checks all --no-color
