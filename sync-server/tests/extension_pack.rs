@@ -58,6 +58,24 @@ fn split(crx: &[u8]) -> (&[u8], &[u8]) {
     (&crx[12..12 + n], &crx[12 + n..])
 }
 
+/// A new key, an extension folder whose manifest carries it, and where its CRX goes.
+struct Packing {
+    tmp: tempfile::TempDir,
+    key: PathBuf,
+    info: Value,
+    dir: PathBuf,
+    crx: PathBuf,
+}
+
+fn packing() -> Packing {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let key = tmp.path().join("k.pem");
+    let info = ok(&lifeguard(&["extension", "key", "--key", s(&key)]));
+    let dir = extension_folder(tmp.path(), info["public_key"].as_str());
+    let crx = tmp.path().join("out.crx");
+    Packing { tmp, key, info, dir, crx }
+}
+
 #[test]
 fn the_key_is_made_once_with_private_permissions_and_fixes_the_id() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -85,11 +103,7 @@ fn the_key_is_made_once_with_private_permissions_and_fixes_the_id() {
 
 #[test]
 fn a_packed_crx_verifies_is_reproducible_and_holds_the_folder() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let key = tmp.path().join("k.pem");
-    let info = ok(&lifeguard(&["extension", "key", "--key", s(&key)]));
-    let dir = extension_folder(tmp.path(), info["public_key"].as_str());
-    let crx = tmp.path().join("out.crx");
+    let Packing { tmp, key, info, dir, crx } = packing();
 
     let packed = ok(&lifeguard(&["extension", "pack", "--key", s(&key), "--out", s(&crx), s(&dir)]));
     assert_eq!(packed["id"], info["id"]);
@@ -119,11 +133,7 @@ fn a_packed_crx_verifies_is_reproducible_and_holds_the_folder() {
 
 #[test]
 fn a_tampered_or_foreign_crx_is_refused() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let key = tmp.path().join("k.pem");
-    let info = ok(&lifeguard(&["extension", "key", "--key", s(&key)]));
-    let dir = extension_folder(tmp.path(), info["public_key"].as_str());
-    let crx = tmp.path().join("out.crx");
+    let Packing { tmp, key, info: _, dir, crx } = packing();
     ok(&lifeguard(&["extension", "pack", "--key", s(&key), "--out", s(&crx), s(&dir)]));
     let good = std::fs::read(&crx).expect("crx");
     let header_len = good.len() - split(&good).1.len();
@@ -167,11 +177,7 @@ fn a_tampered_or_foreign_crx_is_refused() {
 
 #[test]
 fn a_published_crx_is_hosted_and_announced_by_serve() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let key = tmp.path().join("k.pem");
-    let info = ok(&lifeguard(&["extension", "key", "--key", s(&key)]));
-    let dir = extension_folder(tmp.path(), info["public_key"].as_str());
-    let crx = tmp.path().join("out.crx");
+    let Packing { tmp, key, info, dir, crx } = packing();
     ok(&lifeguard(&["extension", "pack", "--key", s(&key), "--out", s(&crx), s(&dir)]));
     let data = tmp.path().join("data");
     let published = ok(&lifeguard(&["extension", "publish", "--data-dir", s(&data), s(&crx)]));
