@@ -59,6 +59,17 @@ for (const [mode, url] of [
       await page.close();
     });
 
+    test('an SSN spelled as Word and PDFs spell it (no-break spaces, non-breaking hyphens, full-width digits) is blocked', async () => {
+      for (const ssn of ['123\u00a045\u00a06789', '123\u201145\u20116789', '\uff11\uff12\uff13-\uff14\uff15-\uff16\uff17\uff18\uff19', '123-4\u200b5-6789']) {
+        const page = await open(url);
+        await realPaste(page, '#ta', `Employee Jane Roe, SSN ${ssn}, start date Monday.`);
+        await page.getByRole('alert').waitFor();
+        assert.match(await page.getByRole('alert').innerText(), /Social Security number/, JSON.stringify(ssn));
+        assert.equal(await page.inputValue('#ta'), '', `nothing of ${JSON.stringify(ssn)} reaches the page`);
+        await page.close();
+      }
+    });
+
     test('an SSN pasted into a contenteditable editor is blocked', async () => {
       const page = await open(url);
       await realPaste(page, '#ce', SSN_TEXT);
@@ -187,9 +198,10 @@ describe('injection', () => {
 
 describe('what the server stored', () => {
   test('paste events carry detector counts and never the text', async () => {
-    // Two modes × (textarea + editor + drop + file), and the double injection: blocked.
-    const blocked = await eventsOf('paste_blocked', 9);
-    assert.equal(blocked.length, 9);
+    // Two modes × (textarea + 4 Unicode spellings + editor + drop + file), and the double
+    // injection: blocked.
+    const blocked = await eventsOf('paste_blocked', 17);
+    assert.equal(blocked.length, 17);
     for (const e of blocked) {
       assert.deepEqual(e.detectors, { us_ssn: 1 });
       assert.equal(e.rule, 'block-critical-data');

@@ -171,7 +171,12 @@ async fn publish(state: web::Data<AppState>, who: Admin, body: web::Bytes) -> Ap
     let body: PublishBody = if body.iter().all(u8::is_ascii_whitespace) {
         PublishBody::default()
     } else {
-        serde_json::from_slice::<Option<PublishBody>>(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?.unwrap_or_default()
+        // Through a map: serde would read the struct from an array too.
+        let map = serde_json::from_slice::<Option<serde_json::Map<String, Value>>>(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        match map {
+            None => PublishBody::default(),
+            Some(m) => serde_json::from_value(Value::Object(m)).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?,
+        }
     };
     note_ok(&body.note)?;
     let v = lifecycle::publish(&state, &who, &body.note).await?;
@@ -196,8 +201,8 @@ struct RollbackBody {
 #[utoipa::path(post, path = "/v1/admin/rollback", tag = "console", security(("bearer" = [])), request_body = RollbackBody,
     responses((status = 201, description = "Published.", body = Summary), (status = 404, description = "No such version.", body = Body),
         (status = 409, description = "Others are publishing at the same moment; try again.", body = Body), TokenErrors))]
-async fn rollback(state: web::Data<AppState>, who: Admin, body: web::Json<RollbackBody>) -> ApiResult<HttpResponse> {
-    let RollbackBody { to, note } = body.into_inner();
+async fn rollback(state: web::Data<AppState>, who: Admin, body: super::Object<RollbackBody>) -> ApiResult<HttpResponse> {
+    let RollbackBody { to, note } = body.0;
     note_ok(&note)?;
     let v = lifecycle::rollback(&state, &who, to, &note).await?;
     Ok(HttpResponse::Created().json(summary(&v)))
@@ -321,8 +326,8 @@ struct Preview {
 #[utoipa::path(post, path = "/v1/admin/preview", tag = "console", security(("bearer" = [])), request_body = PreviewBody,
     responses((status = 200, description = "The decision and the scan.", body = Preview), (status = 404, description = "No such version.", body = Body),
         (status = 422, description = "Neither `url` nor `text`, a `url` that is not one, or a policy that does not validate (`problems`).", body = Body), TokenErrors))]
-async fn preview(state: web::Data<AppState>, _who: Admin, body: web::Json<PreviewBody>) -> ApiResult<HttpResponse> {
-    let b = body.into_inner();
+async fn preview(state: web::Data<AppState>, _who: Admin, body: super::Object<PreviewBody>) -> ApiResult<HttpResponse> {
+    let b = body.0;
     for (field, value, max) in [("url", &b.url, 8192), ("text", &b.text, 1_000_000), ("department", &b.department, 64), ("user", &b.user, 254)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
             return Err(ApiError::BadRequest(format!("`{field}` is longer than {max} characters")));

@@ -31,8 +31,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 /// Files a request to use an AI tool, from the block page (the requester's device).
 #[utoipa::path(post, path = "/v1/approvals", tag = "approvals", security(("bearer" = [])), request_body = Request,
     responses((status = 201, description = "Filed.", body = View), (status = 422, description = "Neither `tool` nor `url` is given.", body = Body), TokenErrors))]
-async fn submit(state: web::Data<AppState>, device: Device, body: web::Json<Request>) -> ApiResult<HttpResponse> {
-    let a = approvals::submit(&state, &device.0, body.into_inner()).await?;
+async fn submit(state: web::Data<AppState>, device: Device, body: super::Object<Request>) -> ApiResult<HttpResponse> {
+    let a = approvals::submit(&state, &device.0, body.0).await?;
     Ok(HttpResponse::Created().json(approvals::view(&a, false)))
 }
 
@@ -104,8 +104,8 @@ async fn get(state: web::Data<AppState>, who: Admin, id: web::Path<String>) -> A
 /// Records IT's AI Evaluation Checklist review (§IV.2); the request is then `in_review`.
 #[utoipa::path(put, path = "/v1/admin/approvals/{id}/review", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = Checklist,
     responses((status = 200, description = "Reviewed.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "The request is already decided, or changed meanwhile.", body = Body), TokenErrors))]
-async fn review(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Checklist>) -> ApiResult<HttpResponse> {
-    let a = approvals::review(&state, &who, &id, body.into_inner()).await?;
+async fn review(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<Checklist>) -> ApiResult<HttpResponse> {
+    let a = approvals::review(&state, &who, &id, body.0).await?;
     Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }
 
@@ -113,8 +113,8 @@ async fn review(state: web::Data<AppState>, who: Admin, id: web::Path<String>, b
 #[utoipa::path(post, path = "/v1/admin/approvals/{id}/approve", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = Approve,
     responses((status = 200, description = "Approved; the draft holds the grant.", body = View), (status = 404, description = "No such request.", body = Body),
         (status = 409, description = "Not reviewed yet, already decided, or the draft has that id.", body = Body), (status = 422, description = "The grant would make the draft invalid (`problems` says where), or a pilot lacks `expires_at`.", body = Body), TokenErrors))]
-async fn approve(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Approve>) -> ApiResult<HttpResponse> {
-    let a = approvals::approve(&state, &who, &id, body.into_inner()).await?;
+async fn approve(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<Approve>) -> ApiResult<HttpResponse> {
+    let a = approvals::approve(&state, &who, &id, body.0).await?;
     Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }
 
@@ -130,7 +130,7 @@ struct DenyBody {
 /// Denies a request.
 #[utoipa::path(post, path = "/v1/admin/approvals/{id}/deny", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = DenyBody,
     responses((status = 200, description = "Denied.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "Already decided.", body = Body), TokenErrors))]
-async fn deny(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<DenyBody>) -> ApiResult<HttpResponse> {
-    let a = approvals::deny(&state, &who, &id, body.into_inner().note).await?;
+async fn deny(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<DenyBody>) -> ApiResult<HttpResponse> {
+    let a = approvals::deny(&state, &who, &id, body.0.note).await?;
     Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
 }

@@ -140,3 +140,21 @@ pub(crate) fn some_whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Resul
     struct W(#[serde(deserialize_with = "whole_number")] i64);
     Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
 }
+
+/// A JSON body that must be an object. serde reads a struct from an array too (`[5]` as
+/// `{"to": 5}`), which no body here allows; this extractor refuses anything but an object,
+/// with the same limits and error shape as actix's `Json`.
+pub(crate) struct Object<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Object<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let map = web::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let map = map.await?.into_inner();
+            serde_json::from_value(serde_json::Value::Object(map)).map(Object).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")).into())
+        })
+    }
+}

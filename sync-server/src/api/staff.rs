@@ -47,9 +47,9 @@ const MAX_STAFF: usize = 5000;
 #[utoipa::path(put, path = "/v1/admin/tools/{id}/staff", tag = "console", security(("bearer" = [])), params(("id" = String, Path, description = "The authorized tool's id.")), request_body = Staff,
     responses((status = 200, description = "The tool as it is now in the draft.", body = Object), (status = 404, description = "No such tool in the draft.", body = Body),
         (status = 409, description = "The last person of a tool that names no department.", body = Body), (status = 422, description = "The draft would not validate (`problems`).", body = Body), TokenErrors))]
-async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: web::Json<Staff>) -> ApiResult<HttpResponse> {
+async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<Staff>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin, Role::DeptHead])?;
-    let mut users: Vec<String> = body.into_inner().users.iter().map(|u| u.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()).collect();
+    let mut users: Vec<String> = body.0.users.iter().map(|u| u.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()).collect();
     users.sort();
     users.dedup();
     if users.len() > MAX_STAFF {

@@ -105,8 +105,8 @@ struct Stored {
 /// Stores a batch of report events, each at most once.
 #[utoipa::path(post, path = "/v1/reports", tag = "devices", security(("bearer" = [])), request_body = reports::Batch,
     responses((status = 200, description = "Each event's fate: stored, already stored, or refused (with why).", body = Stored), TokenErrors))]
-async fn post_reports(state: web::Data<AppState>, device: Device, batch: web::Json<reports::Batch>) -> ApiResult<HttpResponse> {
-    let batch = batch.into_inner();
+async fn post_reports(state: web::Data<AppState>, device: Device, batch: super::Object<reports::Batch>) -> ApiResult<HttpResponse> {
+    let batch = batch.0;
     if batch.events.len() > reports::MAX_BATCH {
         return Err(ApiError::BadRequest(format!("a batch holds at most {} events", reports::MAX_BATCH)));
     }
@@ -157,11 +157,11 @@ struct Session {
 /// Exchanges a console account's password for a session token.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "console", security(()), request_body = Login,
     responses((status = 200, description = "Signed in.", body = Session), (status = 401, description = "Wrong e-mail or password.", body = crate::error::Body), (status = 413, description = "Body too large.", body = crate::error::Body), PublicErrors))]
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Login>) -> ApiResult<HttpResponse> {
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: super::Object<Login>) -> ApiResult<HttpResponse> {
     if let Some(peer) = req.peer_addr() {
         state.login_limiter.take(peer.ip(), 1.0).map_err(ApiError::TooManyRequests)?;
     }
-    let Login { email, password } = body.into_inner();
+    let Login { email, password } = body.0;
     let email = email.trim().to_ascii_lowercase();
     let user = state.store.user(&email).await?;
     let hash = user.as_ref().map_or_else(|| auth::dummy_hash().to_owned(), |u| u.password_hash.clone());

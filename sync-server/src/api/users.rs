@@ -156,9 +156,9 @@ struct NewUser {
 #[utoipa::path(post, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), request_body = NewUser,
     responses((status = 201, description = "Created.", body = Account), (status = 409, description = "The e-mail has an account already.", body = Body),
         (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
-async fn create(state: web::Data<AppState>, who: Admin, body: web::Json<NewUser>) -> ApiResult<HttpResponse> {
+async fn create(state: web::Data<AppState>, who: Admin, body: super::Object<NewUser>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let NewUser { email: raw, role, department, password } = body.into_inner();
+    let NewUser { email: raw, role, department, password } = body.0;
     let email = email(&raw)?;
     let (role, department) = role_and_department(role, department)?;
     let generated = password.is_none();
@@ -201,10 +201,10 @@ async fn load(state: &AppState, email: &str) -> ApiResult<User> {
 #[utoipa::path(put, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")), request_body = Change,
     responses((status = 200, description = "Changed.", body = Account), (status = 404, description = "No such account.", body = Body),
         (status = 409, description = "Your own account cannot lose it_admin.", body = Body), (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
-async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>, body: web::Json<Change>) -> ApiResult<HttpResponse> {
+async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>, body: super::Object<Change>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
     let email = path_email(&path)?;
-    let Change { role, department } = body.into_inner();
+    let Change { role, department } = body.0;
     let (role, department) = role_and_department(role, department)?;
     // So the city is never left without an IT administrator by a slip of the mouse.
     if email == who.who() && role != Role::ItAdmin {

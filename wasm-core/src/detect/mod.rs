@@ -5,7 +5,8 @@
 //! multi-pattern automaton that finds candidate tokens by *shape*; each candidate is then
 //! confirmed by its detector's validator (checksums, number-range rules) and, where the
 //! shape alone is ambiguous, by context words near it. Findings carry byte offsets into
-//! the scanned UTF-8 text.
+//! the scanned UTF-8 text. Before all that, `normalize` folds the Unicode spellings of
+//! digits and separators (from Word, PDFs, web pages) to ASCII, mapping offsets back.
 //!
 //! The pieces, in the order a candidate meets them:
 //! - `shapes`: the patterns, one per shape of token, in priority order;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 mod classify;
 mod context;
+mod normalize;
 mod secrets;
 mod shapes;
 mod validators;
@@ -224,7 +226,21 @@ impl Scanner {
 
     /// Scans `text`, appending findings to `out` in order of their start offset. Findings
     /// do not overlap.
+    ///
+    /// The text is read as [`normalize`] folds it (Unicode spaces, dashes, invisible
+    /// characters and digits of other scripts as ASCII); offsets are into `text` as given.
     pub fn scan_into(&self, text: &str, out: &mut Vec<Finding>) {
+        let normalized = normalize::normalize(text);
+        let before = out.len();
+        self.scan_folded(normalized.as_str(), out);
+        if normalized.folded() {
+            for f in &mut out[before..] {
+                (f.start, f.end) = normalized.original(text, f.start, f.end);
+            }
+        }
+    }
+
+    fn scan_folded(&self, text: &str, out: &mut Vec<Finding>) {
         let mut scan = Scan {
             text,
             sink: Sink::new(out),
