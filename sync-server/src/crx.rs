@@ -73,32 +73,33 @@ pub struct ExtensionKey {
 impl ExtensionKey {
     /// Reads a PKCS#8 PEM RSA key (what `openssl genpkey` and this module write).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read the extension key {}", path.display()))?;
-        let key = RsaPrivateKey::from_pkcs8_pem(&pem)
-            .with_context(|| format!("{} is not an RSA private key in PKCS#8 PEM (\"BEGIN PRIVATE KEY\")", path.display()))?;
-        Self::from_key(key)
+        let pem = std::fs::read(path).with_context(|| format!("cannot read the extension key {}", path.display()))?;
+        Self::parse(path, &pem)
     }
 
-    /// Reads the key, or makes a new one there (mode 0600) if the file does not exist.
-    /// Returns the key and whether it was made now.
+    fn parse(path: &Path, pem: &[u8]) -> anyhow::Result<Self> {
+        let not_a_key = || format!("{} is not an RSA private key in PKCS#8 PEM (\"BEGIN PRIVATE KEY\")", path.display());
+        let pem = std::str::from_utf8(pem).with_context(not_a_key)?;
+        Self::from_key(RsaPrivateKey::from_pkcs8_pem(pem).with_context(not_a_key)?)
+    }
+
+    /// Reads the key, or makes a new one there (mode 0600) if the file does not exist, as the
+    /// server's own keys are made ([`crate::keys::read_or_create`]: never half-written, and
+    /// two builds racing agree on the winner's key). Returns the key and whether this call
+    /// made it.
     pub fn load_or_create(path: &Path) -> anyhow::Result<(Self, bool)> {
-        if path.exists() {
-            return Ok((Self::load(path)?, false));
-        }
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, KEY_BITS).context("cannot generate an RSA key")?;
-        let pem = key.to_pkcs8_pem(LineEnding::LF).context("cannot encode the extension key")?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let mut opts = std::fs::OpenOptions::new();
-        // create_new: two builds racing must not both write, nor one replace a key in use.
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(path).with_context(|| format!("cannot create the extension key {}", path.display()))?;
-        f.write_all(pem.as_bytes())?;
-        f.sync_all()?;
-        Ok((Self::from_key(key)?, true))
+        let mut made = None;
+        let pem = crate::keys::read_or_create(path, || {
+            let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, KEY_BITS).context("cannot generate an RSA key")?;
+            let pem = key.to_pkcs8_pem(LineEnding::LF).context("cannot encode the extension key")?.as_bytes().to_vec();
+            made = Some(pem.clone());
+            Ok(pem)
+        })?;
+        let created = made.as_deref() == Some(pem.as_slice());
+        Ok((Self::parse(path, &pem)?, created))
     }
 
     fn from_key(key: RsaPrivateKey) -> anyhow::Result<Self> {
@@ -130,8 +131,9 @@ fn extension_id(crx_id: &[u8]) -> String {
     crx_id.iter().flat_map(|b| [b >> 4, b & 0xf]).map(|n| char::from(b'a' + n)).collect()
 }
 
-/// What a packed or verified CRX is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// What a packed or verified CRX is: also `<data-dir>/extension/extension.json`, which
+/// `lifeguard extension publish` writes and `lifeguard serve` reads.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CrxInfo {
     /// The extension id (32 letters a-p).
     pub id: String,

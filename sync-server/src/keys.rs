@@ -119,7 +119,7 @@ fn kid_of(key: &VerifyingKey) -> String {
 
 /// Reads a secret file, or creates it with mode 0600. `create_new` makes two processes that
 /// start at once agree: the loser of the race reads the winner's key.
-fn read_or_create(path: &Path, make: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_or_create(path: &Path, make: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     match std::fs::read(path) {
         Ok(bytes) if !bytes.is_empty() => return Ok(bytes),
         Ok(_) => bail!("{} is empty; delete it to make a new key", path.display()),

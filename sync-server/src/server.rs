@@ -110,11 +110,10 @@ async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
 fn announce_extension(state: &AppState, addrs: &[std::net::SocketAddr]) {
     let path = state.config.data_dir.join("extension").join("extension.json");
     let Ok(bytes) = std::fs::read(&path) else { return };
-    let Ok(info) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        tracing::warn!(file = %path.display(), "not valid JSON; /extension/update.xml will fail (run `lifeguard extension publish`)");
+    let Ok(crate::crx::CrxInfo { id, version }) = serde_json::from_slice(&bytes) else {
+        tracing::warn!(file = %path.display(), "not an extension.json; /extension/update.xml will fail (run `lifeguard extension publish`)");
         return;
     };
-    let (Some(id), Some(version)) = (info["id"].as_str(), info["version"].as_str()) else { return };
     println!("Extension {id} version {version} is published here. ExtensionInstallForcelist entry:");
     for addr in addrs {
         if addr.ip().is_unspecified() {

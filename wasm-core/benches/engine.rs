@@ -48,6 +48,18 @@ fn urls(c: &mut Criterion) {
     g.finish();
 }
 
+/// The detectors alone over `text`, into a reused buffer.
+fn detectors<'a>(scanner: &'a Scanner, text: &'a str) -> impl FnMut(&mut criterion::Bencher<'_>) + 'a {
+    move |b| {
+        let mut out = Vec::with_capacity(8192);
+        b.iter(|| {
+            out.clear();
+            scanner.scan_into(black_box(text), &mut out);
+            black_box(out.len())
+        })
+    }
+}
+
 fn scan(c: &mut Criterion) {
     let text = corpus();
     let scanner = Scanner::new();
@@ -55,27 +67,13 @@ fn scan(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan_1mb");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);
-    g.bench_function("detectors", |b| {
-        let mut out = Vec::with_capacity(8192);
-        b.iter(|| {
-            out.clear();
-            scanner.scan_into(black_box(&text), &mut out);
-            black_box(out.len())
-        })
-    });
+    g.bench_function("detectors", detectors(&scanner, &text));
     g.bench_function("verdict", |b| b.iter(|| black_box(engine.scan(black_box(&text), &Paste::default()).action)));
     // The same text as Word spells it: identifiers with non-breaking hyphens and no-break
     // spaces, prose with typographic quotes, so every scan folds (detect/normalize.rs).
     let word = text.replace("123-45-6789", "123\u{2011}45\u{2011}6789").replace("1111 1111", "1111\u{a0}1111").replace("applicant's", "applicant\u{2019}s");
     g.throughput(Throughput::Bytes(word.len() as u64));
-    g.bench_function("detectors_word_spellings", |b| {
-        let mut out = Vec::with_capacity(8192);
-        b.iter(|| {
-            out.clear();
-            scanner.scan_into(black_box(&word), &mut out);
-            black_box(out.len())
-        })
-    });
+    g.bench_function("detectors_word_spellings", detectors(&scanner, &word));
     g.finish();
     let hundred_kb = &text[..text.floor_char_boundary(100 * 1024)];
     c.bench_function("scan_100kb_verdict", |b| b.iter(|| black_box(engine.scan(black_box(hundred_kb), &Paste::default()).action)));

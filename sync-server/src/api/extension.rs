@@ -1,8 +1,8 @@
 //! Self-hosting the browser extension: the update manifest and the CRX that
 //! `ExtensionInstallForcelist` points browsers at (`ID;https://server/extension/update.xml`).
 //!
-//! The operator copies the build's `target/lifeguard.crx` and `target/extension.json`
-//! (`{"id", "version"}`, written by scripts/build-extension.sh) into `<data-dir>/extension/`.
+//! `lifeguard extension publish` puts a verified CRX and its [`CrxInfo`] (`extension.json`)
+//! into `<data-dir>/extension/`.
 //! The update manifest is made per request so its `codebase` names this server as the
 //! browser reached it (behind a TLS proxy, the proxy's `Forwarded`/`X-Forwarded-*` headers).
 //! Both routes are public: browsers fetch them without a token, and neither file is secret.
@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 
 use super::openapi::PublicErrors;
+use crate::crx::CrxInfo;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 
@@ -26,13 +26,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
     cfg.service(web::resource("/extension/update.xml").route(web::get().to(update_xml)))
         .service(web::resource("/extension/lifeguard.crx").route(web::get().to(crx)));
-}
-
-/// What the build says about the CRX it packed.
-#[derive(Deserialize)]
-struct ExtensionInfo {
-    id: String,
-    version: String,
 }
 
 fn folder(state: &AppState) -> PathBuf {
@@ -49,7 +42,7 @@ async fn read(path: PathBuf) -> ApiResult<Vec<u8>> {
 }
 
 /// An id is 32 letters a-p; a version is dotted numbers. Checked because both go into XML.
-fn valid(info: &ExtensionInfo) -> bool {
+fn valid(info: &CrxInfo) -> bool {
     info.id.len() == 32
         && info.id.bytes().all(|b| (b'a'..=b'p').contains(&b))
         && !info.version.is_empty()
@@ -66,7 +59,7 @@ fn xml_attr(s: &str) -> String {
     responses((status = 200, description = "The update manifest, naming this server's CRX.", content_type = "application/xml", body = String), (status = 404, description = "No extension is published here (`lifeguard extension publish`).", body = Body), PublicErrors))]
 async fn update_xml(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let bytes = read(folder(&state).join("extension.json")).await?;
-    let info: ExtensionInfo = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+    let info: CrxInfo = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
     if !valid(&info) {
         return Err(ApiError::internal(anyhow::anyhow!("extension/extension.json has an invalid id or version")));
     }

@@ -95,18 +95,10 @@ pub(crate) fn parse_time(field: &str, s: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("`{field}` must be an RFC 3339 time or a date (YYYY-MM-DD)")))
 }
 
-/// A query parameter left empty (`?from=&to=`, as an HTML form sends it) is not given.
-pub(crate) fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
+/// A text query parameter left empty (`?user=&host=`, as an HTML form sends it) is not given.
+pub(crate) fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     use serde::Deserialize as _;
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) if s.is_empty() => Ok(None),
-        Some(s) => T::deserialize(serde::de::value::StringDeserializer::<D::Error>::new(s)).map(Some),
-    }
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
 }
 
 /// A count parameter such as `limit`: `default` when absent, else 1 to `max` (a clear 400
