@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the extension in real Chromium (tests/): installs the test's npm
-# dependencies (playwright-core, and typescript for checking the extension's JSDoc types;
-# the browser is Debian's chromium, never downloaded), builds the wasm engine, the
+# dependencies (playwright-core, typescript for checking the extension's JSDoc types, and the
+# real editor libraries with esbuild for the fake chat site; the browser is Debian's
+# chromium, never downloaded), bundles the chat site's editors, builds the wasm engine, the
 # `lifeguard` server and the extension, type-checks the extension, then runs every test file
 # one at a time (they share /etc/chromium/policies/managed/ and would race otherwise).
 # Needs root (or sudo) to write the managed policy file, as IT's deployment would.
@@ -12,6 +13,9 @@ scripts/setup.sh --test
 
 echo "==> npm ci (tests/)"
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "==> bundling the fake chat site's editors (tests/.build/chat/)"
+(cd tests && node lib/build-chat.mjs)
 
 echo "==> building the wasm engine, the server and the extension"
 scripts/build-wasm.sh

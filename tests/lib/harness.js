@@ -78,3 +78,28 @@ export async function dropFile(page, selector, name, content) {
     [selector, name, content],
   );
 }
+
+/**
+ * Opens the fake chat site with a real editor (sites.js CHAT_EDITORS) and resolves once the
+ * guard is ready (on ai.redondo.org: its public-records notice is shown) and the editor has
+ * mounted.
+ * @param {{browser: import('./browser.js').Browser}} stack
+ * @param {string} editor textarea, contenteditable, prosemirror, quill, lexical or codemirror
+ * @param {{host?: string, csp?: boolean}} [opts] `csp: false` serves the page without its strict CSP
+ */
+export async function openChat(stack, editor, { host = 'ai.redondo.org', csp = true } = {}) {
+  const page = await stack.browser.context.newPage();
+  await page.goto(`https://${host}/chat/${editor}${csp ? '' : '?nocsp'}`);
+  if (host === 'ai.redondo.org') await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  await page.locator('body[data-chat-ready]').waitFor({ state: 'attached' });
+  await composer(page).waitFor();
+  return page;
+}
+
+/**
+ * The chat site's composer: the element the editor library made editable (or the textarea).
+ * @param {import('playwright-core').Page} page
+ */
+export function composer(page) {
+  return page.locator('[data-composer]');
+}

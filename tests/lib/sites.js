@@ -6,6 +6,14 @@
  *   text input, a contenteditable editor, a drop zone and a file input that behave like a
  *   chat app's (the drop zone and file input read files into the page, as an upload would),
  *   under a strict CSP, as real AI sites have;
+ * - on the same hosts, the chat site `/chat/<editor>` (see CHAT_EDITORS): a composer made by
+ *   a real editor library (ProseMirror, Quill, Lexical, CodeMirror 6) or a textarea or plain
+ *   contenteditable, marked `data-composer`, a Send button (#send; Enter without Shift sends
+ *   too), a file input (#upload) and a drop zone (#dropzone). Sending POSTs
+ *   `{"prompt": <the editor's text>}` to /api/send, then clears the composer and logs
+ *   `sent <n>` (n counts the page's sends) in #log; uploads POST each file as multipart
+ *   "file" to /api/upload and log `uploaded <name>`. Everything POSTed to /api/* is
+ *   recorded (`received`, `sent(host)`, `uploads(host)`): what the AI site got;
  * - example.org: a plain page, for measuring what the extension costs a page it ignores;
  * - lifeguard.test: a reverse proxy to the real `lifeguard serve`, which can also tamper with
  *   or replay policy bundles (the attacks the extension must refuse) and drops connections
@@ -14,6 +22,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildChat, CHAT_BUILD_DIR, EDITORS as CHAT_EDITORS } from './build-chat.mjs';
 import { selfSignedCert } from './certs.js';
 import { freePort } from './util.js';
 
@@ -50,6 +61,46 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 `;
 
+export { CHAT_EDITORS };
+
+const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'";
+
+/** @param {string} editor */
+function chatPage(editor) {
+  const css = fs.existsSync(path.join(CHAT_BUILD_DIR, `${editor}.css`)) ? `<link rel="stylesheet" href="/chat/${editor}.css">` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Chat (${editor})</title>
+${css}<style>
+#editor [data-composer] { min-height: 60px; border: 1px solid #888; padding: 4px; width: 40em; }
+#dropzone { width: 300px; height: 80px; border: 2px dashed #888; }
+</style>
+<script src="/chat/${editor}.js" defer></script></head>
+<body>
+<h1 id="site"></h1>
+<form id="chat"><div id="editor"></div><button id="send" type="submit">Send</button></form>
+<input id="upload" type="file" multiple>
+<div id="dropzone">Drop files here</div>
+<pre id="log"></pre>
+</body></html>`;
+}
+
+/**
+ * The files of a multipart/form-data body, as the fake site's upload endpoint reads them.
+ * @param {string} contentType
+ * @param {Buffer} body
+ * @returns {Promise<{name: string, type: string, bytes: Buffer}[]>}
+ */
+async function multipartFiles(contentType, body) {
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  /** @type {{name: string, type: string, bytes: Buffer}[]} */
+  const files = [];
+  for (const v of form.getAll('file')) {
+    if (typeof v === 'string') continue;
+    files.push({ name: v.name, type: v.type, bytes: Buffer.from(await v.arrayBuffer()) });
+  }
+  return files;
+}
+
 const PLAIN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plain</title></head>
 <body><h1>An ordinary page</h1><p>Nothing to see.</p></body></html>`;
 
@@ -77,9 +128,36 @@ export class FakeSites {
     this.bundles = new Map();
     this.policyRequests = 0;
     this.port = 0;
+    /**
+     * Every POST the AI sites' /api/* endpoints received, in order.
+     * @type {{host: string, path: string, contentType: string, body: Buffer, files?: {name: string, type: string, bytes: Buffer}[]}[]}
+     */
+    this.received = [];
+  }
+
+  /**
+   * The prompts /api/send received on a host.
+   * @param {string} host
+   * @returns {string[]}
+   */
+  sent(host) {
+    return this.received.filter((r) => r.host === host && r.path === '/api/send').map((r) => JSON.parse(r.body.toString('utf8')).prompt);
+  }
+
+  /**
+   * The files /api/upload received on a host.
+   * @param {string} host
+   */
+  uploads(host) {
+    return this.received.filter((r) => r.host === host && r.path === '/api/upload').flatMap((r) => r.files ?? []);
+  }
+
+  clearReceived() {
+    this.received.length = 0;
   }
 
   async start() {
+    await buildChat();
     const { key, cert } = selfSignedCert(this.dir, [...AI_HOSTS, PLAIN_HOST, SERVER_HOST]);
     this.port = await freePort();
     this.server = https.createServer({ key, cert }, (req, res) => this.route(req, res));
@@ -110,6 +188,23 @@ export class FakeSites {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       return res.end(PLAIN_PAGE);
     }
+    const url = new URL(req.url ?? '/', 'https://x');
+    if (url.pathname.startsWith('/api/')) return this.api(host, url.pathname, req, res);
+    const chat = /^\/chat\/([a-z]+)(\.js|\.css)?$/.exec(url.pathname);
+    if (chat && CHAT_EDITORS.includes(chat[1])) {
+      if (chat[2]) {
+        const file = path.join(CHAT_BUILD_DIR, `${chat[1]}${chat[2]}`);
+        if (!fs.existsSync(file)) {
+          res.writeHead(404);
+          return res.end();
+        }
+        res.writeHead(200, { 'Content-Type': chat[2] === '.js' ? 'text/javascript' : 'text/css' });
+        return res.end(fs.readFileSync(file));
+      }
+      const csp = url.searchParams.has('nocsp') ? {} : { 'Content-Security-Policy': STRICT_CSP };
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...csp });
+      return res.end(chatPage(chat[1]));
+    }
     if (req.url === '/app.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript' });
       return res.end(AI_APP);
@@ -120,9 +215,42 @@ export class FakeSites {
     }
     // `?nocsp` serves the page without a CSP, where the extension can run WebAssembly in the
     // page; with the strict CSP (the default) it cannot, and decides in its service worker.
-    const csp = req.url?.includes('nocsp') ? {} : { 'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'" };
+    const csp = req.url?.includes('nocsp') ? {} : { 'Content-Security-Policy': STRICT_CSP };
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...csp });
     res.end(AI_PAGE);
+  }
+
+  /**
+   * The AI site's API: records every POST and answers `{"ok":true}`.
+   * @param {string} host
+   * @param {string} pathname
+   * @param {http.IncomingMessage} req
+   * @param {http.ServerResponse} res
+   */
+  api(host, pathname, req, res) {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST' });
+      return res.end();
+    }
+    /** @type {Buffer[]} */
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const contentType = req.headers['content-type'] ?? '';
+      /** @type {(typeof this.received)[number]} */
+      const record = { host, path: pathname, contentType, body };
+      try {
+        if (contentType.startsWith('multipart/form-data')) record.files = await multipartFiles(contentType, body);
+      } catch (e) {
+        this.received.push(record);
+        res.writeHead(400, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ error: `unreadable multipart body: ${e}` }));
+      }
+      this.received.push(record);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"ok":true}');
+    });
   }
 
   /**
