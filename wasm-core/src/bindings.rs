@@ -10,7 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::content::utf16_spans;
-use crate::{ContentAction, DnrOptions, Engine, Paste, RatedFinding, Visit};
+use crate::{ContentAction, DnrOptions, Engine, Part, Paste, RatedFinding, Via, Visit};
 
 /// A compiled policy.
 #[wasm_bindgen]
@@ -33,6 +33,29 @@ struct JsVerdict<'p> {
     policy_ref: Option<&'p str>,
     message: Option<&'p str>,
     findings: Vec<JsFinding<'p>>,
+}
+
+#[derive(Serialize)]
+struct JsPartFinding<'p> {
+    part: usize,
+    #[serde(flatten)]
+    rated: RatedFinding<'p>,
+    start_utf16: usize,
+    end_utf16: usize,
+}
+
+#[derive(Serialize)]
+struct JsInspection<'a, 'p> {
+    action: ContentAction,
+    rule: Option<&'p str>,
+    policy_ref: Option<&'p str>,
+    message: Option<&'p str>,
+    findings: Vec<JsPartFinding<'p>>,
+    counts: &'a std::collections::BTreeMap<crate::Detector, u32>,
+    unreadable: &'a [usize],
+    redacted: &'a [Option<String>],
+    insert: &'a Option<String>,
+    report: crate::inspect::Reports,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -83,6 +106,46 @@ impl WasmEngine {
             .map(|(rated, (start_utf16, end_utf16))| JsFinding { rated: *rated, start_utf16, end_utf16 })
             .collect();
         json(&JsVerdict { action: v.action, rule: v.rule, policy_ref: v.policy_ref, message: v.message, findings })
+    }
+
+    /// Decides everything one user action brings in (`inspect::Inspection` as JSON, findings
+    /// with UTF-16 offsets into their part's scanned text). `texts[i]` is read as `kinds[i]`:
+    /// `plain` and `html` are the flavours of one paste or drop (for `html`, its text as
+    /// lifeguard-extract reads it), `file` the text of a file,
+    /// `unreadable` a file that could not be read (its text is ignored). `via` is `paste`,
+    /// `drop`, `file`, `typing` or `request`. Throws for an unknown kind or way.
+    // Plain values across the wasm boundary, as `scan` takes them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn inspect(&self, texts: Vec<String>, kinds: Vec<String>, via: &str, department: Option<String>, user: Option<String>, url: Option<String>, now: f64) -> Result<String, JsError> {
+        if texts.len() != kinds.len() {
+            return Err(JsError::new("inspect: one kind for each text"));
+        }
+        let via: Via = via.parse().map_err(|e: String| JsError::new(&e))?;
+        let parts = texts
+            .iter()
+            .zip(&kinds)
+            .map(|(t, k)| match k.as_str() {
+                "plain" => Ok(Part::Plain(t)),
+                "html" => Ok(Part::Html(t)),
+                "file" => Ok(Part::File(t)),
+                "unreadable" => Ok(Part::Unreadable),
+                _ => Err(JsError::new(&format!("inspect: `{k}` is not a kind of part (plain, html, file, unreadable)"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let paste = Paste { department: department.as_deref(), user: user.as_deref(), url: url.as_deref(), now: now as i64 };
+        let v = self.engine.inspect(&parts, via, &paste);
+        // UTF-16 offsets, part by part, into the text that was scanned.
+        let mut utf16 = Vec::with_capacity(v.findings.len());
+        for (i, part) in parts.iter().enumerate() {
+            let raw: Vec<_> = v.findings.iter().filter(|f| f.part == i).map(|f| f.rated.finding).collect();
+            if raw.is_empty() {
+                continue;
+            }
+            let (Part::Plain(text) | Part::Html(text) | Part::File(text)) = part else { continue };
+            utf16.extend(utf16_spans(text, &raw));
+        }
+        let findings: Vec<_> = v.findings.iter().zip(utf16).map(|(f, (start_utf16, end_utf16))| JsPartFinding { part: f.part, rated: f.rated, start_utf16, end_utf16 }).collect();
+        Ok(json(&JsInspection { action: v.action, rule: v.rule, policy_ref: v.policy_ref, message: v.message, findings, counts: &v.counts, unreadable: &v.unreadable, redacted: &v.redacted, insert: &v.insert, report: v.report }))
     }
 
     /// The text with every finding replaced by its typed placeholder (`[SSN]`).

@@ -22,6 +22,7 @@ pub mod content;
 pub mod decide;
 pub mod detect;
 pub mod dnr;
+pub mod inspect;
 pub mod policy;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
@@ -33,6 +34,7 @@ pub use content::{Paste, RatedFinding, ScanVerdict, redact};
 pub use decide::{Decision, Source, UrlError, Visit};
 pub use detect::{Detector, Finding, Scanner, Severity};
 pub use dnr::{DnrOptions, DnrRuleset};
+pub use inspect::{EventKind, Inspection, Part, Via};
 pub use policy::{Category, ContentAction, Policy, PolicyError, SiteAction};
 
 /// A policy compiled for decisions.
@@ -79,6 +81,12 @@ impl Engine {
     pub fn scan(&self, text: &str, paste: &Paste<'_>) -> ScanVerdict<'_> {
         let findings = scanner().scan(text);
         self.rate(&findings, paste)
+    }
+
+    /// Decides everything one user action brings in (the flavours of a paste, its files,
+    /// typed text, a request body): one verdict, counts, redactions and the events to report.
+    pub fn inspect(&self, parts: &[Part<'_>], via: Via, paste: &Paste<'_>) -> Inspection<'_> {
+        inspect::inspect(self, parts, via, paste)
     }
 
     /// Rates findings (from [`Scanner::scan`]) against the content rules for a paste.

@@ -109,6 +109,8 @@ pub enum Selector {
     Detectors(Vec<Detector>),
     /// Every finding at or above this severity.
     MinSeverity(Severity),
+    /// Files that cannot be read, so nothing in them can be checked.
+    UnreadableFiles,
 }
 
 /// A validated content rule.
@@ -553,6 +555,7 @@ impl Validator {
         let mut out = Vec::new();
         let mut seen: HashMap<Detector, String> = HashMap::new();
         let mut seen_sev: HashMap<Severity, String> = HashMap::new();
+        let mut unreadable: Option<String> = None;
         for (i, r) in rules.iter().enumerate() {
             let at = format!("{at}[{i}]");
             self.id(&at, &r.id);
@@ -561,11 +564,24 @@ impl Validator {
                 self.problem(ProblemKind::Invalid, format!("{at} `{}`.action", r.id), e);
             });
             let selector = match (&r.min_severity, r.detectors.is_empty()) {
+                _ if r.unreadable_files && (r.min_severity.is_some() || !r.detectors.is_empty()) => {
+                    self.problem(ProblemKind::Invalid, format!("{at} `{}`", r.id), "a content rule names one of `detectors`, `min_severity` or `unreadable_files`, not several".into());
+                    None
+                }
+                (None, true) if r.unreadable_files => {
+                    if let Some(prev) = unreadable.replace(r.id.clone()) {
+                        self.problem(ProblemKind::Duplicate, format!("{at} `{}`.unreadable_files", r.id), format!("rule `{prev}` in the same list already acts on unreadable files"));
+                    }
+                    if matches!(action, Ok(ContentAction::Redact)) {
+                        self.problem(ProblemKind::Invalid, format!("{at} `{}`.action", r.id), "a file that cannot be read cannot be redacted: use `block`, `warn` or `allow`".into());
+                    }
+                    Some(Selector::UnreadableFiles)
+                }
                 (Some(_), false) | (None, true) => {
                     self.problem(
                         ProblemKind::Invalid,
                         format!("{at} `{}`", r.id),
-                        "a content rule names either `detectors` or `min_severity`, not both and not neither".into(),
+                        "a content rule names one of `detectors`, `min_severity` or `unreadable_files`, not several and not none".into(),
                     );
                     None
                 }

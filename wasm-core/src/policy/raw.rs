@@ -110,6 +110,10 @@ pub struct RawContentRule {
     /// Act on every finding at or above this severity (exclusive with `detectors`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_severity: Option<String>,
+    /// Act on files that cannot be read (encrypted, images, archives, unknown binary, over
+    /// the size limit, malformed): exclusive with `detectors` and `min_severity`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable_files: bool,
     /// `block`, `warn`, `redact` or `allow`.
     pub action: String,
     /// What staff are told.
