@@ -26,14 +26,18 @@ fn device_key(claims: &Claims) -> &str {
 }
 
 impl DeviceTracker {
-    /// Notes that the device holding `claims` fetched the policy and now holds `version`.
-    /// Allocates only for a device not seen since the last flush.
-    pub fn saw(&self, claims: &Claims, version: i64, now: i64) {
+    /// Notes that the device holding `claims` fetched the policy and now holds `version`,
+    /// with its network check on or off (`None`: it did not say). Allocates only for a device
+    /// not seen since the last flush.
+    pub fn saw(&self, claims: &Claims, version: i64, network_guard: Option<bool>, now: i64) {
         let key = device_key(claims);
         let department = claims.department.as_deref();
         // A poisoned lock only means another request panicked mid-update of a plain map.
         let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(d) = seen.get_mut(key) {
+            if now >= d.last_seen {
+                d.network_guard = network_guard;
+            }
             d.last_seen = d.last_seen.max(now);
             d.policy_version = Some(version);
             if d.department.as_deref() != department {
@@ -43,7 +47,7 @@ impl DeviceTracker {
         }
         seen.insert(
             key.to_owned(),
-            DeviceSeen { device: key.to_owned(), department: department.map(str::to_owned), policy_version: Some(version), last_seen: now },
+            DeviceSeen { device: key.to_owned(), department: department.map(str::to_owned), policy_version: Some(version), last_seen: now, network_guard },
         );
     }
 

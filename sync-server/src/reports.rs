@@ -19,8 +19,10 @@ use crate::store::Event;
 pub const MAX_BATCH: usize = 1000;
 
 /// Event kinds that are incidents when their findings reach the configured severity: a paste
-/// that was blocked, or pasted after a warning (§IV.4).
-pub const INCIDENT_KINDS: [&str; 2] = ["paste_blocked", "paste_proceeded"];
+/// that was blocked, or pasted after a warning (§IV.4), and a request the extension's network
+/// check cancelled because its body held data the policy blocks (text that reached the page
+/// by a way the paste guard did not see).
+pub const INCIDENT_KINDS: [&str; 3] = ["paste_blocked", "paste_proceeded", "request_blocked"];
 
 /// The body of `POST /v1/reports`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -243,5 +245,18 @@ mod tests {
         assert_eq!(c.events[0].department.as_deref(), Some("police"));
         let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000001", "kind": "paste_blocked", "time": "2026-01-01T00:00:00Z", "detectors": {"email": 1}}));
         assert!(!c.events[0].incident);
+    }
+
+    #[test]
+    fn a_request_the_network_check_cancelled_is_an_incident_like_a_blocked_paste() {
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000002", "kind": "request_blocked", "time": "2026-01-01T00:00:00Z", "host": "ai.redondo.org", "action": "block", "detectors": {"us_ssn": 1}}));
+        assert!(c.rejected.is_empty(), "{:?}", c.rejected);
+        assert!(c.events[0].incident);
+        assert_eq!(c.events[0].detectors, [("us_ssn".to_owned(), 1)]);
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000002", "kind": "request_blocked", "time": "2026-01-01T00:00:00Z", "detectors": {"email": 2}}));
+        assert!(!c.events[0].incident, "below the incident severity");
+        // Counts only, as for pastes: the body it cancelled cannot ride along.
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000002", "kind": "request_blocked", "time": "2026-01-01T00:00:00Z", "body": "{\"prompt\": \"SSN 123-45-6789\"}"}));
+        assert!(c.rejected[0].reason.contains("unknown field `body`"), "{:?}", c.rejected);
     }
 }

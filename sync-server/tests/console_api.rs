@@ -180,13 +180,23 @@ async fn the_console_lists_devices_by_when_they_last_synced(backend: Backend) {
     let issue = |sub: &str, dept: &str| server.state.tokens.issue(Role::Device, sub, Some(dept), 3600).expect("token").0;
     let (laptop, kiosk) = (issue("laptop-17", "police"), issue("kiosk-2", "library"));
 
-    let first = server.get("/v1/policy", Some(&kiosk)).await;
+    // The kiosk's extension was installed by policy: its network check is on, and says so.
+    let first = server.request("GET", "/v1/policy", Some(&kiosk), &[("Lifeguard-Network-Guard", "on")], None).await;
     assert_eq!(first.status, 200);
     let etag = first.header("etag").expect("etag");
     let version: i64 = first.header("x-lifeguard-policy-version").expect("version").parse().expect("a number");
-    let again = server.request("GET", "/v1/policy", Some(&kiosk), &[("If-None-Match", etag.as_str())], None).await;
+    let again = server.request("GET", "/v1/policy", Some(&kiosk), &[("If-None-Match", etag.as_str()), ("Lifeguard-Network-Guard", "on")], None).await;
     assert_eq!(again.status, 304);
+    // The laptop first did not say (an older extension), then said off (an unpacked load):
+    // the later sighting wins.
     assert_eq!(server.get("/v1/policy", Some(&laptop)).await.status, 200);
+    assert_eq!(server.request("GET", "/v1/policy", Some(&laptop), &[("Lifeguard-Network-Guard", "off")], None).await.status, 200);
+    // Anything else is refused, and not noted.
+    for bad in ["yes", "ON ", ""] {
+        let res = server.request("GET", "/v1/policy", Some(&issue("tablet-4", "police")), &[("Lifeguard-Network-Guard", bad)], None).await;
+        assert_eq!(res.status, 400, "{bad:?}: {}", res.text());
+        assert!(res.json()["error"].as_str().is_some_and(|e| e.contains("Lifeguard-Network-Guard")), "{}", res.text());
+    }
 
     // Nothing is written per request: only a flush puts the sightings in the database.
     assert_eq!(server.get("/v1/admin/devices", Some(&it)).await.json(), json!({"devices": []}));
@@ -204,18 +214,21 @@ async fn the_console_lists_devices_by_when_they_last_synced(backend: Backend) {
         assert_eq!(d["department"], department, "{d}");
         assert_eq!(d["policy_version"], version, "{d}");
         assert!(d["last_seen"].as_str().is_some_and(|t| t.ends_with('Z')), "{d}");
+        assert_eq!(d["network_guard"], d["device"] == "kiosk-2", "{d}");
     }
 
     // An older sighting flushed later (another replica) does not move a device back in time,
     // and the list is oldest first.
-    let old = lifeguard_server::store::DeviceSeen { device: "laptop-17".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 1_000 };
-    let gone = lifeguard_server::store::DeviceSeen { device: "desk-9".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 86_400 };
+    let old = lifeguard_server::store::DeviceSeen { device: "laptop-17".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 1_000, network_guard: Some(true) };
+    let gone = lifeguard_server::store::DeviceSeen { device: "desk-9".into(), department: Some("police".into()), policy_version: Some(1), last_seen: 86_400, network_guard: None };
     server.state.store.touch_devices(&[old, gone]).await.expect("touch");
     let list = server.get("/v1/admin/devices", Some(&it)).await.json();
     assert_eq!(list["devices"][0]["device"], "desk-9");
     assert_eq!(list["devices"][0]["last_seen"], "1970-01-02T00:00:00Z");
+    assert_eq!(list["devices"][0]["network_guard"], Value::Null, "not said");
     let laptop_row = list["devices"].as_array().expect("devices").iter().find(|d| d["device"] == "laptop-17").expect("laptop").clone();
     assert_ne!(laptop_row["last_seen"], "1970-01-01T00:16:40Z", "the later sighting stays");
+    assert_eq!(laptop_row["network_guard"], false, "with its network check as then");
 
     // Only devices silent for 7 days: the one seen in 1970.
     let stale = server.get("/v1/admin/devices?stale_days=7", Some(&it)).await.json();

@@ -26,7 +26,8 @@ before(async () => {
   server = await new Server().start();
   server.addUser('it@redondo.org', 'it_admin');
   const kiosk = server.cli(['token', 'issue', '--role', 'device', '--department', 'parks', '--subject', 'parks-kiosk-1']);
-  const res = await fetch(`${server.url}/v1/policy`, { headers: { Authorization: `Bearer ${kiosk}` } });
+  // Its extension is an unpacked load: the network check is off, and it says so.
+  const res = await fetch(`${server.url}/v1/policy`, { headers: { Authorization: `Bearer ${kiosk}`, 'Lifeguard-Network-Guard': 'off' } });
   assert.equal(res.status, 200);
   // Listed once flushed and at least a second old (stale_days=0: last seen before now).
   const it = await server.login('it@redondo.org');
@@ -122,6 +123,8 @@ test('the dashboard charts the last 30 days of real reports', async () => {
   assert.equal(row[1], 'parks');
   assert.match(row[2], /^\d+$/, 'the policy version it holds');
   assert.ok(row[3].length > 0, 'when it was last seen');
+  assert.equal(row[4], 'off', 'its network check');
+  assert.equal(await page.locator('#chart-stale-devices table.stale-devices th').nth(4).textContent(), 'Network check');
   await page.locator('#stats [data-stat="total"]').filter({ hasText: /^7$/ }).waitFor();
   await screenshot(page, 'dashboard');
 

@@ -686,6 +686,9 @@ struct DeviceOut {
     policy_version: Option<i64>,
     /// When (RFC 3339).
     last_seen: String,
+    /// Whether its network check (request bodies inspected before they leave an inspected
+    /// page) was on then; null if the device did not say (an older extension).
+    network_guard: Option<bool>,
 }
 
 /// `GET /v1/admin/devices`.
@@ -717,7 +720,7 @@ async fn devices(state: web::Data<AppState>, who: Admin, q: web::Query<DevicesQu
         .devices(stale_before, department.as_deref())
         .await?
         .into_iter()
-        .map(|d| DeviceOut { device: d.device, department: d.department, policy_version: d.policy_version, last_seen: rfc3339(d.last_seen) })
+        .map(|d| DeviceOut { device: d.device, department: d.department, policy_version: d.policy_version, last_seen: rfc3339(d.last_seen), network_guard: d.network_guard })
         .collect();
     Ok(HttpResponse::Ok().json(Devices { devices }))
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use super::openapi::{PublicErrors, TokenErrors};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(policy, policy_key, post_reports, login), components(schemas(PolicyKey, Stored, Login, Session, reports::Batch, reports::RawEvent, reports::Rejected)))]
+#[openapi(paths(policy, policy_key, post_reports, login), components(schemas(NetworkGuard, PolicyKey, Stored, Login, Session, reports::Batch, reports::RawEvent, reports::Rejected)))]
 pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -24,13 +24,40 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v1/auth/login").route(web::post().to(login)));
 }
 
+/// The header a device states its network check with on `GET /v1/policy`.
+pub const NETWORK_GUARD_HEADER: &str = "Lifeguard-Network-Guard";
+
+/// Whether the extension's network check is on: request bodies leaving inspected pages are
+/// inspected and cancelled when the policy blocks them (`webRequestBlocking`, which Chrome
+/// grants only to an extension installed by policy; an unpacked load says `off`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkGuard {
+    /// Inspecting.
+    On,
+    /// Not inspecting: the browser did not grant the permission.
+    Off,
+}
+
+/// The device's `Lifeguard-Network-Guard` header: absent is `None` (an older extension); any
+/// value but `on` or `off` is refused.
+fn network_guard(req: &HttpRequest) -> ApiResult<Option<NetworkGuard>> {
+    let Some(v) = req.headers().get(NETWORK_GUARD_HEADER) else { return Ok(None) };
+    match v.to_str() {
+        Ok("on") => Ok(Some(NetworkGuard::On)),
+        Ok("off") => Ok(Some(NetworkGuard::Off)),
+        _ => Err(ApiError::BadRequest(format!("header `{NETWORK_GUARD_HEADER}` must be `on` or `off`"))),
+    }
+}
+
 /// The current signed bundle; 304 when the device has it already. Either way the device
-/// holds the current version afterwards, which is noted in memory (never written here: see
-/// [`crate::devices`]).
+/// holds the current version afterwards, which is noted in memory with whether its network
+/// check is on (never written here: see [`crate::devices`]).
 #[utoipa::path(get, path = "/v1/policy", tag = "devices", security(("bearer" = [])),
     params(
         ("If-None-Match" = Option<String>, Header, description = "The ETag of the bundle the device holds (either representation's)."),
         ("Accept-Encoding" = Option<String>, Header, description = "With gzip, the bundle comes gzipped (about an eighth of the size), under its own ETag."),
+        ("Lifeguard-Network-Guard" = Option<NetworkGuard>, Header, nullable = false, description = "Whether the extension's network check (request bodies inspected before they leave an inspected page; needs a policy-installed extension) is on. Stored with the device and shown in the console's device list; absent means not said. Any other value is refused (400)."),
     ),
     responses(
         (status = 200, description = "The signed bundle: a JWS (Ed25519) whose payload is {version, published_at, policy}.", content_type = "application/jose", body = String,
@@ -39,8 +66,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         TokenErrors,
     ))]
 async fn policy(state: web::Data<AppState>, device: Device, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let guard = network_guard(&req)?.map(|g| g == NetworkGuard::On);
     let current = state.bundles.get(&*state.store).await?;
-    state.devices.saw(&device.0.claims, current.version, time::OffsetDateTime::now_utc().unix_timestamp());
+    state.devices.saw(&device.0.claims, current.version, guard, time::OffsetDateTime::now_utc().unix_timestamp());
     let gzip = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(bundle::accepts_gzip);
     let etag = if gzip { current.gzip_etag.as_str() } else { current.etag.as_str() };
     let not_modified = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| current.matches(v));

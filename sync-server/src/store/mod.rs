@@ -202,6 +202,9 @@ pub struct DeviceSeen {
     pub policy_version: Option<i64>,
     /// When (Unix seconds).
     pub last_seen: i64,
+    /// Whether the extension's network check (request bodies inspected before they leave)
+    /// was on then, as the device said (`Lifeguard-Network-Guard`); `None` if it did not say.
+    pub network_guard: Option<bool>,
 }
 
 /// An approval request (§IV.2). Its request and review are JSON documents owned by the

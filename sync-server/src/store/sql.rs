@@ -541,14 +541,14 @@ impl Store for SqlStore {
         }
         let (_writer, mut tx) = self.begin_write().await?;
         for chunk in seen.chunks(500) {
-            let mut qb = QueryBuilder::<Db>::new("INSERT INTO devices (device, department, policy_version, last_seen) ");
+            let mut qb = QueryBuilder::<Db>::new("INSERT INTO devices (device, department, policy_version, last_seen, network_guard) ");
             qb.push_values(chunk, |mut b, d| {
-                b.push_bind(d.device.clone()).push_bind(d.department.clone()).push_bind(d.policy_version).push_bind(d.last_seen);
+                b.push_bind(d.device.clone()).push_bind(d.department.clone()).push_bind(d.policy_version).push_bind(d.last_seen).push_bind(d.network_guard);
             });
             // Another replica may have flushed a later sighting of the same device first.
             qb.push(
                 " ON CONFLICT (device) DO UPDATE SET department = excluded.department, policy_version = excluded.policy_version, \
-                 last_seen = excluded.last_seen WHERE excluded.last_seen >= devices.last_seen",
+                 last_seen = excluded.last_seen, network_guard = excluded.network_guard WHERE excluded.last_seen >= devices.last_seen",
             );
             qb.build().execute(&mut *tx).await?;
         }
@@ -557,7 +557,7 @@ impl Store for SqlStore {
     }
 
     async fn devices(&self, stale_before: Option<i64>, department: Option<&str>) -> anyhow::Result<Vec<DeviceSeen>> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT device, department, policy_version, last_seen FROM devices WHERE 1 = 1");
+        let mut qb = QueryBuilder::<Db>::new("SELECT device, department, policy_version, last_seen, network_guard FROM devices WHERE 1 = 1");
         if let Some(t) = stale_before {
             qb.push(" AND last_seen < ").push_bind(t);
         }
@@ -574,6 +574,7 @@ impl Store for SqlStore {
                     department: r.try_get("department")?,
                     policy_version: r.try_get("policy_version")?,
                     last_seen: r.try_get("last_seen")?,
+                    network_guard: r.try_get("network_guard")?,
                 })
             })
             .collect::<sqlx::Result<_>>()?)

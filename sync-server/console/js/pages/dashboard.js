@@ -7,7 +7,9 @@
  *
  * The "devices that have not synced lately" card lists, from /v1/admin/devices, the devices
  * whose last policy fetch is older than `stale_days` (route parameter, default 7). Each server
- * writes what it saw at most once a minute, so a device shows up with that delay.
+ * writes what it saw at most once a minute, so a device shows up with that delay. Each row
+ * says whether the device's network check (the extension's second line, which needs a
+ * policy-installed extension) was on at that fetch.
  * @module
  */
 import { api, query } from '../api.js';
@@ -26,6 +28,7 @@ export const KIND_LABELS = /** @type {Record<string, string>} */ ({
   paste_proceeded: 'Pasted after warning',
   paste_cancelled: 'Paste cancelled',
   paste_allowed: 'Paste allowed',
+  request_blocked: 'Sending blocked (network check)',
   approval_requested: 'Approval requested',
   ai_extension_found: 'AI extension found',
   reports_dropped: 'Reports dropped',
@@ -171,7 +174,7 @@ export async function render(root, ctx) {
 /**
  * The devices whose last policy fetch is older than `days` days, oldest first (as the server
  * sorts them). Device names and departments come from tokens: shown as text only.
- * @param {{device: string, department: string|null, policy_version: number|null, last_seen: string}[]} devices
+ * @param {{device: string, department: string|null, policy_version: number|null, last_seen: string, network_guard: boolean|null}[]} devices
  * @param {number} days
  * @param {import('../main.js').Context} ctx
  */
@@ -201,6 +204,7 @@ function staleCard(devices, days, ctx) {
         { label: 'Department', value: (/** @type {typeof devices[number]} */ x) => x.department ?? '' },
         { label: 'Policy version', value: (/** @type {typeof devices[number]} */ x) => (x.policy_version === null ? '' : String(x.policy_version)), num: true },
         { label: 'Last seen', value: (/** @type {typeof devices[number]} */ x) => when(x.last_seen) },
+        { label: 'Network check', value: (/** @type {typeof devices[number]} */ x) => (x.network_guard === null ? 'not reported' : x.network_guard ? 'on' : 'off') },
       ],
       devices,
       { class: 'compact stale-devices', empty: `No device has gone ${days} day${days === 1 ? '' : 's'} without fetching the policy.` },
