@@ -21,8 +21,9 @@ pub const MAX_BATCH: usize = 1000;
 /// Event kinds that are incidents when their findings reach the configured severity: a paste
 /// that was blocked, or pasted after a warning (§IV.4), and a request the extension's network
 /// check cancelled because its body held data the policy blocks (text that reached the page
-/// by a way the paste guard did not see).
-pub const INCIDENT_KINDS: [&str; 3] = ["paste_blocked", "paste_proceeded", "request_blocked"];
+/// by a way the paste guard did not see), and a send of typed text that was held, or sent
+/// after a warning (the typing guard).
+pub const INCIDENT_KINDS: [&str; 5] = ["paste_blocked", "paste_proceeded", "request_blocked", "send_blocked", "send_proceeded"];
 
 /// The body of `POST /v1/reports`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -258,5 +259,23 @@ mod tests {
         // Counts only, as for pastes: the body it cancelled cannot ride along.
         let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000002", "kind": "request_blocked", "time": "2026-01-01T00:00:00Z", "body": "{\"prompt\": \"SSN 123-45-6789\"}"}));
         assert!(c.rejected[0].reason.contains("unknown field `body`"), "{:?}", c.rejected);
+    }
+
+    #[test]
+    fn typed_text_held_or_sent_after_a_warning_is_an_incident_and_a_cancelled_send_is_not() {
+        for kind in ["send_blocked", "send_proceeded"] {
+            let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000003", "kind": kind, "time": "2026-01-01T00:00:00Z", "host": "ai.redondo.org", "action": "block", "detectors": {"us_ssn": 1}}));
+            assert!(c.rejected.is_empty(), "{kind}: {:?}", c.rejected);
+            assert_eq!(c.events[0].kind, kind);
+            assert!(c.events[0].incident, "{kind}");
+            let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000003", "kind": kind, "time": "2026-01-01T00:00:00Z", "detectors": {"email": 1}}));
+            assert!(!c.events[0].incident, "{kind} below the incident severity");
+        }
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000003", "kind": "send_cancelled", "time": "2026-01-01T00:00:00Z", "detectors": {"us_ssn": 1}}));
+        assert!(c.rejected.is_empty(), "{:?}", c.rejected);
+        assert!(!c.events[0].incident, "nothing was sent");
+        // Counts only: what was typed cannot ride along.
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000003", "kind": "send_blocked", "time": "2026-01-01T00:00:00Z", "prompt": "SSN 123-45-6789"}));
+        assert!(c.rejected[0].reason.contains("unknown field `prompt`"), "{:?}", c.rejected);
     }
 }
