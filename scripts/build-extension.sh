@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 key=${LIFEGUARD_EXTENSION_KEY:-$HOME/.config/lifeguard/extension-key.pem}
 out=target/extension
 
-if [ "${SKIP_WASM:-0}" != 1 ] && ! [ -f target/wasm/lifeguard_core_bg.wasm ]; then
+if [ "${SKIP_WASM:-0}" != 1 ] && ! { [ -f target/wasm/lifeguard_core_bg.wasm ] && [ -f target/wasm/lifeguard_extract_bg.wasm ]; }; then
   scripts/build-wasm.sh
 fi
 [ -f target/wasm/lifeguard_core_bg.wasm ] || { echo "no target/wasm: run scripts/build-wasm.sh" >&2; exit 1; }
@@ -36,8 +36,9 @@ rm -rf "$out"
 mkdir -p "$out/wasm"
 cp -r extension/. "$out/"
 cp target/wasm/lifeguard_core.js target/wasm/lifeguard_core_bg.wasm "$out/wasm/"
-# Types of the engine's bindings, for the JSDoc type check (tests/tsconfig.extension.json).
-cp target/wasm/lifeguard_core.d.ts "$out/wasm/"
+cp target/wasm/lifeguard_extract.js target/wasm/lifeguard_extract_bg.wasm "$out/wasm/"
+# Types of the bindings, for the JSDoc type check (tests/tsconfig.extension.json).
+cp target/wasm/lifeguard_core.d.ts target/wasm/lifeguard_extract.d.ts "$out/wasm/"
 cp manifest/managed_schema.json "$out/"
 node -e '
   const fs = require("fs");

@@ -12,3 +12,12 @@ wasm-bindgen --target web --remove-name-section --remove-producers-section --out
 raw=$(stat -c %s "$out/lifeguard_core_bg.wasm")
 gz=$(gzip -9 -c "$out/lifeguard_core_bg.wasm" | wc -c)
 echo "wasm: $out/lifeguard_core_bg.wasm  $raw bytes raw, $gz bytes gzipped"
+
+# lifeguard-extract: the second module, loaded by the extension only when it reads HTML or a
+# file (so the engine's module stays small).
+cargo build -p lifeguard-extract --lib --target wasm32-unknown-unknown --profile wasm-release --features wasm
+wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir "$out" \
+  target/wasm32-unknown-unknown/wasm-release/lifeguard_extract.wasm
+raw=$(stat -c %s "$out/lifeguard_extract_bg.wasm")
+gz=$(gzip -9 -c "$out/lifeguard_extract_bg.wasm" | wc -c)
+echo "wasm: $out/lifeguard_extract_bg.wasm  $raw bytes raw, $gz bytes gzipped (loaded when needed)"
