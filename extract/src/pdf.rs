@@ -1,0 +1,252 @@
+//! PDF: the text of every page, in content-stream order, through lopdf (which parses the
+//! objects, decrypts with the empty user password when there is one, inflates streams under
+//! a per-stream bound, and maps fonts' ToUnicode CMaps and standard encodings such as
+//! WinAnsi). Text-showing operators are read here rather than with lopdf's
+//! `extract_text`, so that all streams share one decompression budget, each font's encoding
+//! is built once per document rather than once per page, text in form XObjects is read, and
+//! line breaks come from where the text is placed.
+
+use std::collections::HashMap;
+
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
+
+use crate::{Limits, Sink, Unreadable};
+
+/// Appends the text of a PDF's pages to `sink`; `Image` when they hold none.
+pub(crate) fn extract(bytes: &[u8], limits: &Limits, sink: &mut Sink) -> Result<(), Unreadable> {
+    let per_stream = usize::try_from(limits.max_inflated).unwrap_or(usize::MAX);
+    let options = LoadOptions { max_decompressed_size: Some(per_stream), ..LoadOptions::default() };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(load_error)?;
+    // lopdf tries the empty user password; a document it could not open that way stays
+    // encrypted (its streams are ciphertext).
+    if doc.trailer.get(b"Encrypt").is_ok() && doc.encryption_state.is_none() {
+        return Err(Unreadable::Encrypted);
+    }
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(Unreadable::Malformed);
+    }
+    let mut reader = PageReader { doc: &doc, budget: limits.max_inflated, max_depth: limits.max_depth, encodings: HashMap::new() };
+    let start = sink.room();
+    for page_id in pages.values() {
+        reader.page(*page_id, sink)?;
+        sink.newline()?;
+    }
+    if start == sink.room() || sink.is_empty_or_blank() {
+        // Pages but no text: a scan, or text drawn as shapes.
+        return Err(Unreadable::Image);
+    }
+    Ok(())
+}
+
+fn load_error(e: lopdf::Error) -> Unreadable {
+    match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword | lopdf::Error::AlreadyEncrypted => Unreadable::Encrypted,
+        lopdf::Error::Decompress(_) => Unreadable::Limits,
+        _ => Unreadable::Malformed,
+    }
+}
+
+struct PageReader<'a> {
+    doc: &'a Document,
+    /// Bytes still allowed to be decompressed (content streams, all pages together).
+    budget: u64,
+    max_depth: usize,
+    /// Each font's encoding, by the font dictionary's address in `doc`.
+    encodings: HashMap<usize, Option<Encoding<'a>>>,
+}
+
+/// Where text is being placed: the text line matrix's translation, enough to tell a new
+/// line from more text on the same one.
+#[derive(Clone, Copy, Default)]
+struct Pos {
+    /// Text line matrix [a b c d e f].
+    line: [f64; 6],
+    /// The baseline (f) and x (e) of the text last shown, if any.
+    last: Option<(f64, f64)>,
+}
+
+impl Pos {
+    fn reset(&mut self) {
+        self.line = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    }
+    fn translate(&mut self, tx: f64, ty: f64) {
+        let [a, b, c, d, e, f] = self.line;
+        self.line = [a, b, c, d, tx * a + ty * c + e, tx * b + ty * d + f];
+    }
+}
+
+fn num(o: &Object) -> f64 {
+    match o {
+        Object::Integer(i) => *i as f64,
+        Object::Real(r) => f64::from(*r),
+        _ => 0.0,
+    }
+}
+
+impl<'a> PageReader<'a> {
+    fn page(&mut self, page_id: ObjectId, sink: &mut Sink) -> Result<(), Unreadable> {
+        let fonts = self.doc.get_page_fonts(page_id).unwrap_or_default();
+        let content = self.content_of_page(page_id)?;
+        let resources = self.doc.get_page_resources(page_id).ok().and_then(|(own, _)| own);
+        self.run(&content, &fonts, resources, sink, 0)
+    }
+
+    /// A page's content streams, concatenated, inflated within the budget.
+    fn content_of_page(&mut self, page_id: ObjectId) -> Result<Vec<u8>, Unreadable> {
+        let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
+        let data = self.doc.get_page_content_with_limit(page_id, limit).map_err(|e| match e {
+            lopdf::Error::Decompress(_) => Unreadable::Limits,
+            _ => Unreadable::Malformed,
+        });
+        // A page without content streams is a blank page.
+        let data = match data {
+            Ok(d) => d,
+            Err(Unreadable::Limits) => return Err(Unreadable::Limits),
+            Err(_) => Vec::new(),
+        };
+        self.spend(data.len())?;
+        Ok(data)
+    }
+
+    fn spend(&mut self, n: usize) -> Result<(), Unreadable> {
+        let n = n as u64;
+        if n > self.budget {
+            return Err(Unreadable::Limits);
+        }
+        self.budget -= n;
+        Ok(())
+    }
+
+    fn encoding(&mut self, font: &'a Dictionary) -> Option<&Encoding<'a>> {
+        let key = font as *const Dictionary as usize;
+        let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
+        let doc = self.doc;
+        self.encodings.entry(key).or_insert_with(|| font.get_font_encoding_with_limit(doc, limit).ok()).as_ref()
+    }
+
+    /// Runs a content stream's text operators. `resources` is the dictionary its form
+    /// XObjects are looked up in; `depth` counts forms inside forms.
+    fn run(&mut self, data: &[u8], fonts: &std::collections::BTreeMap<Vec<u8>, &'a Dictionary>, resources: Option<&'a Dictionary>, sink: &mut Sink, depth: usize) -> Result<(), Unreadable> {
+        if depth > self.max_depth {
+            return Err(Unreadable::Limits);
+        }
+        let Ok(content) = Content::decode(data) else {
+            // A damaged stream: what came before it still counts.
+            return Ok(());
+        };
+        let mut font: Option<&'a Dictionary> = None;
+        let mut pos = Pos::default();
+        pos.reset();
+        let mut leading = 0.0;
+        let mut scratch = String::new();
+        for op in &content.operations {
+            let operands = &op.operands;
+            match op.operator.as_str() {
+                "BT" => pos.reset(),
+                "Tf" => font = operands.first().and_then(|n| n.as_name().ok()).and_then(|n| fonts.get(n).copied()),
+                "TL" => leading = operands.first().map(num).unwrap_or(0.0),
+                "Td" | "TD" => {
+                    let (tx, ty) = (operands.first().map(num).unwrap_or(0.0), operands.get(1).map(num).unwrap_or(0.0));
+                    if op.operator == "TD" {
+                        leading = -ty;
+                    }
+                    pos.translate(tx, ty);
+                }
+                "Tm" if operands.len() == 6 => {
+                    let m: Vec<f64> = operands.iter().map(num).collect();
+                    pos.line = [m[0], m[1], m[2], m[3], m[4], m[5]];
+                }
+                "T*" => pos.translate(0.0, -leading),
+                "Tj" | "TJ" | "'" | "\"" => {
+                    if op.operator != "Tj" && op.operator != "TJ" {
+                        pos.translate(0.0, -leading);
+                    }
+                    let shown = match op.operator.as_str() {
+                        "\"" => operands.get(2..).unwrap_or_default(),
+                        _ => operands.as_slice(),
+                    };
+                    let Some(f) = font else { continue };
+                    scratch.clear();
+                    if let Some(enc) = self.encoding(f) {
+                        collect(enc, shown, &mut scratch);
+                    }
+                    if scratch.is_empty() {
+                        continue;
+                    }
+                    let (x, y) = (pos.line[4], pos.line[5]);
+                    match pos.last {
+                        Some((ly, _)) if (ly - y).abs() > 0.5 => sink.newline()?,
+                        // Placed again on the same line, further right: a gap between words.
+                        Some((_, lx)) if x > lx + 0.5 && !scratch.starts_with(' ') => sink.space()?,
+                        _ => {}
+                    }
+                    pos.last = Some((y, x));
+                    sink.push(&scratch)?;
+                }
+                "Do" => {
+                    let Some(name) = operands.first().and_then(|n| n.as_name().ok()) else { continue };
+                    let Some(form) = resources.and_then(|r| self.form(r, name)) else { continue };
+                    let data = match form.decompressed_content_with_limit(usize::try_from(self.budget).unwrap_or(usize::MAX)) {
+                        Ok(d) => d,
+                        Err(lopdf::Error::Decompress(_)) => return Err(Unreadable::Limits),
+                        Err(_) => form.content.clone(),
+                    };
+                    self.spend(data.len())?;
+                    let inner_res = form.dict.get(b"Resources").ok().and_then(|r| self.doc.dereference(r).ok()).and_then(|(_, o)| o.as_dict().ok());
+                    let inner_fonts = inner_res.map(|r| self.fonts_of(r)).unwrap_or_else(|| fonts.clone());
+                    sink.newline()?;
+                    self.run(&data, &inner_fonts, inner_res.or(resources), sink, depth + 1)?;
+                    sink.newline()?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The form XObject called `name` in a resource dictionary.
+    fn form(&self, resources: &'a Dictionary, name: &[u8]) -> Option<&'a lopdf::Stream> {
+        let xobjects = resources.get(b"XObject").ok().and_then(|x| self.doc.dereference(x).ok()).and_then(|(_, o)| o.as_dict().ok())?;
+        let (_, obj) = self.doc.dereference(xobjects.get(name).ok()?).ok()?;
+        let stream = obj.as_stream().ok()?;
+        (stream.dict.get(b"Subtype").ok()?.as_name().ok()? == b"Form").then_some(stream)
+    }
+
+    /// The fonts of a resource dictionary, by name.
+    fn fonts_of(&self, resources: &'a Dictionary) -> std::collections::BTreeMap<Vec<u8>, &'a Dictionary> {
+        let mut out = std::collections::BTreeMap::new();
+        let Some(fonts) = resources.get(b"Font").ok().and_then(|f| self.doc.dereference(f).ok()).and_then(|(_, o)| o.as_dict().ok()) else { return out };
+        for (name, f) in fonts.iter() {
+            if let Some(d) = self.doc.dereference(f).ok().and_then(|(_, o)| o.as_dict().ok()) {
+                out.insert(name.clone(), d);
+            }
+        }
+        out
+    }
+}
+
+/// The text of a text-showing operator's operands: strings through the font's encoding,
+/// and in a TJ array, a large negative adjustment (a word gap) as a space.
+fn collect(enc: &Encoding<'_>, operands: &[Object], out: &mut String) {
+    for o in operands {
+        match o {
+            Object::String(bytes, _) => {
+                let _ = enc.write_to_string(bytes, out);
+            }
+            Object::Array(items) => {
+                for item in items {
+                    match item {
+                        Object::String(bytes, _) => {
+                            let _ = enc.write_to_string(bytes, out);
+                        }
+                        Object::Integer(_) | Object::Real(_) if num(item) < -200.0 && !out.ends_with(' ') => out.push(' '),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
