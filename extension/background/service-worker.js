@@ -8,12 +8,13 @@
  * chrome.storage, and the engine is rebuilt from storage on demand (policy-store.js).
  */
 import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
-import { CONTENT_MESSAGES, MSG, PASTE_KINDS } from '../shared/messages.js';
+import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
 import { checkAiExtensions } from './ai-extensions.js';
 import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
+import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
 import { currentPolicy, onPolicyChanged } from './policy-store.js';
 import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
 import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
@@ -52,6 +53,9 @@ async function bootstrap() {
 }
 
 // ---- top-level listeners (MV3: registered synchronously, every time the worker starts) ----
+
+// The network line: request bodies leaving inspected pages (network-guard.js).
+startNetworkGuard();
 
 onInstalled(() => {
   bootstrap().catch((e) => console.error('Lifeguard: start-up failed', e));
@@ -103,6 +107,8 @@ management.onChanged(async () => {
 });
 
 onMessage(async (message, sender) => {
+  // An inspected page keeping this worker (and the network line's engine) awake.
+  if (message?.type === KEEP_AWAKE) return { ok: true };
   const fromExtensionPage = sender.id === extensionId() && typeof sender.url === 'string' && sender.url.startsWith(`chrome-extension://${extensionId()}/`);
   if (!fromExtensionPage && !CONTENT_MESSAGES.has(message?.type)) {
     return { ok: false, error: 'not allowed from a web page' };
@@ -275,7 +281,7 @@ async function onApprovalRequest(request) {
 
 /** @returns {Promise<import('../shared/messages.js').Status & {rules: any}>} */
 async function status() {
-  const [policy, sync, queue, config, person, rules] = await Promise.all([currentPolicy(), syncStatus(), queueState(), readConfig(), who(), rulesStatus()]);
+  const [policy, sync, queue, config, person, rules, networkGuard] = await Promise.all([currentPolicy(), syncStatus(), queueState(), readConfig(), who(), rulesStatus(), networkGuardStatus()]);
   return {
     policyVersion: policy.version,
     policySource: policy.source,
@@ -293,6 +299,7 @@ async function status() {
     dropped: queue.dropped,
     inspectedHosts: JSON.parse(policy.engine.inspectedHosts()),
     extensionVersion: extensionVersion(),
+    networkGuard,
     rules,
   };
 }

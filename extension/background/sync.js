@@ -11,6 +11,7 @@ import { alarms, storage } from '../shared/chrome.js';
 import { errorText } from '../shared/errors.js';
 import { readConfig } from './config.js';
 import { importPublicKey, verifyBundle } from './jws.js';
+import { networkGuardStatus } from './network-guard.js';
 import { acceptPolicy, currentPolicy } from './policy-store.js';
 
 export const SYNC_ALARM = 'policy-sync';
@@ -84,6 +85,8 @@ async function doSync() {
   /** @type {Record<string, string>} */
   const headers = { Authorization: `Bearer ${config.deviceToken}`, Accept: 'application/jose' };
   if (held.stored?.etag) headers['If-None-Match'] = held.stored.etag;
+  // The console's device list shows whether this device's network line is on.
+  headers['Lifeguard-Network-Guard'] = (await networkGuardStatus()).on ? 'on' : 'off';
   let res;
   try {
     res = await fetch(`${config.serverUrl}/v1/policy`, { headers, cache: 'no-store' });

@@ -142,4 +142,11 @@
         },
       };
     });
+
+  // The network line's notices, and keeping its service worker awake (top frame only).
+  if (window === window.top) {
+    import(chrome.runtime.getURL('content/network-notice.js'))
+      .then((m) => m.start())
+      .catch((err) => console.error('Lifeguard: the network notice could not start', err));
+  }
 })();

@@ -206,3 +206,55 @@ export const management = {
     for (const ev of [m.onInstalled, m.onEnabled, m.onDisabled, m.onUninstalled]) ev.addListener(listener);
   },
 };
+
+export const webRequest = {
+  /** Whether this browser gives the extension `chrome.webRequest` at all. */
+  available() {
+    return Boolean(api().webRequest?.onBeforeRequest);
+  },
+  /**
+   * Registers a blocking `onBeforeRequest` listener that sees request bodies. Chrome accepts
+   * the call without the `webRequestBlocking` permission too (it then logs an error and never
+   * calls the listener), so whether it works is {@link permissions.contains}'s to say.
+   * @param {(details: chrome.webRequest.OnBeforeRequestDetails) => chrome.webRequest.BlockingResponse|undefined} listener
+   * @param {chrome.webRequest.RequestFilter} filter
+   */
+  onBeforeRequestBlocking(listener, filter) {
+    api().webRequest.onBeforeRequest.addListener(listener, filter, ['blocking', 'requestBody']);
+  },
+  /** @param {(details: chrome.webRequest.OnBeforeRequestDetails) => chrome.webRequest.BlockingResponse|undefined} listener */
+  removeOnBeforeRequest(listener) {
+    api().webRequest.onBeforeRequest.removeListener(listener);
+  },
+};
+
+export const permissions = {
+  /**
+   * Whether the browser granted these API permissions (a manifest can ask for more than it gets).
+   * @param {chrome.runtime.ManifestPermission[]} names
+   * @returns {Promise<boolean>}
+   */
+  async contains(names) {
+    try {
+      return Boolean(await api().permissions.contains({ permissions: names }));
+    } catch {
+      return false;
+    }
+  },
+};
+
+/**
+ * Sends a message to the extension's content script in one frame of a tab (the top frame
+ * unless said); resolves with false when nothing there listens (no guard on that page).
+ * @param {number} tabId
+ * @param {unknown} message
+ * @param {number} [frameId]
+ */
+export async function sendToTab(tabId, message, frameId = 0) {
+  try {
+    await api().tabs.sendMessage(tabId, message, { frameId });
+    return true;
+  } catch {
+    return false;
+  }
+}

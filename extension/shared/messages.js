@@ -76,6 +76,8 @@
  * @property {number} dropped report events dropped because the queue was full
  * @property {string[]} inspectedHosts
  * @property {string} extensionVersion
+ * @property {import('../background/network-guard.js').NetworkGuardStatus} networkGuard the
+ *   network line: whether request bodies are checked (only an extension installed by policy)
  */
 
 /**
@@ -120,3 +122,20 @@ export const STORAGE = Object.freeze({
   /** Who is browsing: `{department, user}`. */
   who: 'who',
 });
+
+/**
+ * Messages the service worker sends to a tab's content script (`chrome.tabs.sendMessage`):
+ * `requestBlocked` `{type, counts, message, policyRef}` when the network line cancelled a
+ * request the tab made (content/network-notice.js shows the notice; counts only, no text).
+ */
+export const TAB_MSG = Object.freeze({
+  requestBlocked: 'requestBlocked',
+});
+
+/**
+ * A content script on an inspected page sends `{type: KEEP_AWAKE}` every 20 seconds so the
+ * service worker, which decides requests synchronously with the engine it holds, is not
+ * stopped while the page is open (background/network-guard.js). The worker answers and does
+ * nothing else.
+ */
+export const KEEP_AWAKE = 'keepAwake';

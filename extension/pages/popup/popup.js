@@ -1,6 +1,7 @@
 /**
  * The toolbar popup: what this browser enforces (policy version, last sync, whether the
- * server answers) and "Sync now", which also sends waiting reports.
+ * server answers, whether the network line checks what pages send) and "Sync now", which
+ * also sends waiting reports.
  */
 import { send } from '../../shared/chrome.js';
 import { MSG } from '../../shared/messages.js';
@@ -12,6 +13,10 @@ function show(s) {
   setText('last-sync', s.configured ? formatTime(s.lastSyncAt) : 'not connected to a server');
   setText('server', !s.configured ? 'not configured by IT' : s.reachable === null ? 'not contacted yet' : s.reachable ? 'reachable' : 'not reachable');
   setText('queued', s.dropped ? `${s.queued} (${s.dropped} dropped)` : String(s.queued));
+  // The second line behind the paste guard; off where the browser withholds the permission.
+  setText('network', s.networkGuard.on ? 'on' : 'off').dataset.state = s.networkGuard.on ? 'on' : 'off';
+  const why = setText('network-why', s.networkGuard.on ? '' : `Network check off: ${s.networkGuard.reason ?? 'unknown reason'}`);
+  why.hidden = s.networkGuard.on;
   const problem = $('problem');
   problem.hidden = !s.lastError;
   problem.textContent = s.lastError ?? '';
