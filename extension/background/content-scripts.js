@@ -33,7 +33,8 @@ export async function syncContentScripts(engine) {
   const have = [...(existing?.matches ?? [])].sort();
   /** @type {string[]} */
   const refused = [];
-  if (JSON.stringify(have) !== JSON.stringify(wanted)) {
+  // A registration from an earlier version without the frame fallback is replaced too.
+  if (JSON.stringify(have) !== JSON.stringify(wanted) || (existing && !existing.matchOriginAsFallback)) {
     if (existing) await scripting.unregister([SCRIPT_ID]);
     if (wanted.length) {
       let matches = wanted;
@@ -58,7 +59,9 @@ export async function syncContentScripts(engine) {
 /** @param {string[]} matches */
 function register(matches) {
   return scripting.register([
-    { id: SCRIPT_ID, js: FILES, matches, runAt: 'document_start', allFrames: true, persistAcrossSessions: true, world: 'ISOLATED' },
+    // matchOriginAsFallback: also about:blank, srcdoc and blob: frames of these hosts'
+    // pages, where an editor can live with the page's origin but no URL of its own.
+    { id: SCRIPT_ID, js: FILES, matches, runAt: 'document_start', allFrames: true, matchOriginAsFallback: true, persistAcrossSessions: true, world: 'ISOLATED' },
   ]);
 }
 

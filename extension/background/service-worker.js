@@ -10,6 +10,7 @@
 import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
+import { MAX_FILE_BYTES_TO_WORKER, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
 import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
@@ -118,6 +119,8 @@ onMessage(async (message, sender) => {
       return onPasteReport(message.event, sender);
     case MSG.scanPaste:
       return onScanPaste(message.text, sender);
+    case MSG.inspect:
+      return onInspect(message.parts, message.via, sender);
     case MSG.decidePage:
       return { ok: true, decision: await decide(sender.url ?? '') };
     case MSG.decideVisit:
@@ -160,6 +163,17 @@ async function decide(url) {
 }
 
 /**
+ * The page a content script speaks for. A frame with no URL of its own (about:blank,
+ * srcdoc, a blob:) has its parent's origin, which is what the policy decides on.
+ * @param {chrome.runtime.MessageSender} sender
+ * @returns {string}
+ */
+function pageOf(sender) {
+  const url = sender.url ?? '';
+  return /^(about|data|blob):/.test(url) && sender.origin && sender.origin !== 'null' ? `${sender.origin}/` : url;
+}
+
+/**
  * A paste outcome from a content script. The host is the sender's, never the message's.
  * @param {import('../shared/messages.js').PasteReport} e
  * @param {chrome.runtime.MessageSender} sender
@@ -168,7 +182,7 @@ async function onPasteReport(e, sender) {
   if (!e || !PASTE_KINDS.has(e.kind)) return { ok: false, error: 'not a paste report' };
   let host = null;
   try {
-    host = new URL(sender.url ?? '').hostname;
+    host = new URL(pageOf(sender)).hostname || null;
   } catch {
     // no URL: report without a host
   }
@@ -196,8 +210,36 @@ async function onScanPaste(text, sender) {
   if (typeof text !== 'string' || text.length > MAX_SCAN_CHARS) return { ok: false, error: 'not a paste' };
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
   // The page matters: on a pilot's host only public data may be pasted (§IV.7).
-  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, sender.url ?? null, nowSeconds()));
+  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, pageOf(sender), nowSeconds()));
   return { ok: true, verdict, redacted: verdict.action === 'allow' ? null : policy.engine.redact(text) };
+}
+
+const VIAS = new Set(['paste', 'drop', 'file', 'typing', 'request']);
+
+/**
+ * Inspects what a content script that cannot run the engine read from a paste, drop or file
+ * choice: the flavours as they are, file bytes for lifeguard-extract. The page is the
+ * sender's, never the message's.
+ * @param {unknown} parts
+ * @param {unknown} via
+ * @param {chrome.runtime.MessageSender} sender
+ */
+async function onInspect(parts, via, sender) {
+  if (!Array.isArray(parts) || parts.length > 1000 || typeof via !== 'string' || !VIAS.has(via)) return { ok: false, error: 'not an inspection' };
+  let size = 0;
+  for (const p of parts) {
+    const ok =
+      (p?.kind === 'plain' && typeof p.text === 'string') ||
+      (p?.kind === 'html' && typeof p.html === 'string') ||
+      (p?.kind === 'file' && typeof p.name === 'string' && typeof p.type === 'string' && typeof p.base64 === 'string' && p.base64.length <= (MAX_FILE_BYTES_TO_WORKER * 4) / 3 + 4) ||
+      (p?.kind === 'unreadable' && typeof p.reason === 'string');
+    if (!ok) return { ok: false, error: 'not an inspection' };
+    size += p.text?.length ?? p.html?.length ?? p.base64?.length ?? 0;
+  }
+  if (size > 2 * MAX_SCAN_CHARS + MAX_FILE_BYTES_TO_WORKER * 2) return { ok: false, error: 'too much to inspect' };
+  const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  const { v, formats } = await inspectParts(policy.engine, parts, /** @type {import('../shared/messages.js').Via} */ (via), person, pageOf(sender));
+  return { ok: true, inspection: v, formats };
 }
 
 /**

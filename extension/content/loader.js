@@ -67,7 +67,10 @@
    * @returns {any}
    */
   function capture(e) {
-    if (replayed.has(e)) return null;
+    // Only what the user did is decided and reported: a page script's synthetic event
+    // carries data the page already has (the network line still checks what it sends), and
+    // the guard's own replays are marked.
+    if (!e.isTrusted || replayed.has(e)) return null;
     if (e.type === 'paste') {
       const dt = /** @type {ClipboardEvent} */ (e).clipboardData;
       if (!dt) return null;
@@ -94,21 +97,41 @@
       const ie = /** @type {InputEvent} */ (e);
       if (ie.inputType !== 'insertFromPaste' && ie.inputType !== 'insertFromDrop' && ie.inputType !== 'insertFromPasteAsQuotation') return null;
       const text = ie.dataTransfer ? ie.dataTransfer.getData('text/plain') : (ie.data ?? '');
+      const html = ie.dataTransfer ? ie.dataTransfer.getData('text/html') : '';
       const target = editableTarget(e);
-      return { via: ie.inputType === 'insertFromDrop' ? 'drop' : 'paste', text, files: [], target, selection: selectionOf(target), second: true };
+      return { via: ie.inputType === 'insertFromDrop' ? 'drop' : 'paste', text, html, files: [], target, selection: selectionOf(target), second: true };
     }
-    if ((e.type === 'change' || e.type === 'input') && e.target instanceof HTMLInputElement && e.target.type === 'file') {
-      const files = [...(e.target.files ?? [])];
-      if (!files.length) return null;
-      return { via: 'file', eventType: e.type, text: '', files, target: e.target, selection: null };
+    if (e.type === 'change' || e.type === 'input') {
+      const input = fileInputOf(e);
+      const files = [...(input?.files ?? [])];
+      if (!input || !files.length) return null;
+      return { via: 'file', eventType: e.type, text: '', files, target: input, selection: null };
     }
     return null;
+  }
+
+  /**
+   * The file input an input or change event comes from, in the document or in a shadow
+   * root: open ones show it in the composed path; `input` from a closed one reaches
+   * `window` retargeted to the host, whose root only the extension can open.
+   * @param {Event} e
+   * @returns {HTMLInputElement|null}
+   */
+  function fileInputOf(e) {
+    const first = e.composedPath()[0];
+    if (first instanceof HTMLInputElement) return first.type === 'file' ? first : null;
+    if (!(first instanceof Element)) return null;
+    const root = /** @type {any} */ (chrome).dom?.openOrClosedShadowRoot?.(first);
+    if (!root) return null;
+    /** @type {HTMLInputElement[]} */
+    const inputs = [...root.querySelectorAll('input[type=file]')];
+    return inputs.find((i) => i.files?.length) ?? null;
   }
 
   /** @param {Event} e */
   function onEvent(e) {
     const c = capture(e);
-    if (!c || (!c.text && !c.files.length)) return;
+    if (!c || (!c.text && !c.html && !c.files.length)) return;
     if (guard) {
       guard.handle(c, e);
       return;

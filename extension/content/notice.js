@@ -17,6 +17,7 @@ const CSS = `
 .box.warn { border-left-color: #a15c00; }
 .box.info { border-left-color: #005ea2; max-width: 380px; font-size: 13px; padding: 10px 12px; }
 .box.ok { border-left-color: #2e7d32; }
+.box.inline { padding: 10px 12px; font-size: 13px; }
 h2 { font-size: 15px; margin: 0 0 6px; }
 p { margin: 6px 0; }
 ul { margin: 6px 0 6px 18px; padding: 0; }
@@ -50,6 +51,19 @@ function host(kind) {
   root.adoptedStyleSheets = [sheet];
   (document.body ?? document.documentElement).append(el);
   return { el, root };
+}
+
+/**
+ * Runs `fn` when the user clicks the button (mouse, touch, or Enter/Space on it): a page
+ * script reaching into the notice and calling `click()` makes an untrusted event, which
+ * never chooses "anyway" for the user.
+ * @param {HTMLElement} button
+ * @param {() => void} fn
+ */
+function onUserClick(button, fn) {
+  button.addEventListener('click', (e) => {
+    if (e.isTrusted) fn();
+  });
 }
 
 /**
@@ -97,14 +111,14 @@ export function showNotice(n) {
 
 /**
  * The warning dialog: resolves with the user's choice. Escape means cancel.
- * @param {{message: string|null, policyRef: string|null, counts: Record<string, number>}} n
+ * @param {{title?: string, message: string|null, policyRef: string|null, counts: Record<string, number>}} n
  * @returns {Promise<'anyway'|'redacted'|'cancel'>}
  */
 export function askWarning(n) {
   return new Promise((resolve) => {
     const { el, root } = host('paste');
     const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
-    box.append(h('h2', { id: 'lg-title' }, 'This text may contain sensitive data'));
+    box.append(h('h2', { id: 'lg-title' }, n.title ?? 'This text may contain sensitive data'));
     findingsList(box, n.counts);
     box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you paste it.'));
     if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
@@ -120,9 +134,9 @@ export function askWarning(n) {
       el.remove();
       resolve(choice);
     };
-    redacted.addEventListener('click', () => done('redacted'));
-    anyway.addEventListener('click', () => done('anyway'));
-    cancel.addEventListener('click', () => done('cancel'));
+    onUserClick(redacted, () => done('redacted'));
+    onUserClick(anyway, () => done('anyway'));
+    onUserClick(cancel, () => done('cancel'));
     box.addEventListener('keydown', (e) => {
       if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done('cancel');
     });
@@ -149,4 +163,69 @@ export function showToolNotice(notice, policyRef) {
   };
   if (document.body) show();
   else document.addEventListener('DOMContentLoaded', show, { once: true });
+}
+
+/**
+ * The typing guard's inline notice, placed by the composer: which kinds of data the message
+ * holds that the policy blocks or warns about. A status while the user types; an alert once
+ * a send was held. Replaces the previous one; `clearTypingNotice` removes it.
+ * @param {HTMLElement} anchor the composer
+ * @param {{title: string, message: string|null, policyRef: string|null, counts: Record<string, number>, tone: 'block'|'warn', held: boolean}} n
+ */
+export function showTypingNotice(anchor, n) {
+  const { root } = host('typing');
+  const box = h('div', { class: `box inline ${n.tone === 'warn' ? 'warn' : ''}`, role: n.held ? 'alert' : 'status', 'aria-live': n.held ? 'assertive' : 'polite' });
+  box.append(h('h2', {}, n.title));
+  findingsList(box, n.counts);
+  if (n.message) box.append(h('p', {}, n.message));
+  if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
+  root.append(box);
+  // Above the composer, as chat apps keep it at the bottom of the window; where there is no
+  // room above it, in the corner like the other notices (never over the composer or its
+  // Send button). CSSOM, which no page CSP refuses.
+  const r = anchor.getBoundingClientRect();
+  if (r.top >= box.offsetHeight + 16) {
+    box.style.left = `${Math.max(8, Math.min(r.left, innerWidth - box.offsetWidth - 8))}px`;
+    box.style.right = 'auto';
+    box.style.bottom = `${innerHeight - r.top + 8}px`;
+  }
+}
+
+/** Removes the typing guard's inline notice, if shown. */
+export function clearTypingNotice() {
+  for (const old of document.querySelectorAll('lifeguard-notice[data-kind="typing"]')) old.remove();
+}
+
+/**
+ * The typing guard's warning before a send: resolves with the user's choice. Escape means
+ * cancel, and Cancel has the focus.
+ * @param {{message: string|null, policyRef: string|null, counts: Record<string, number>}} n
+ * @returns {Promise<'anyway'|'cancel'>}
+ */
+export function askSendWarning(n) {
+  return new Promise((resolve) => {
+    const { el, root } = host('send');
+    const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
+    box.append(h('h2', { id: 'lg-title' }, 'Your message may contain sensitive data'));
+    findingsList(box, n.counts);
+    box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you send it.'));
+    if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
+    const buttons = h('div', { class: 'buttons' });
+    const cancel = h('button', { type: 'button', class: 'primary' }, 'Cancel');
+    const anyway = h('button', { type: 'button' }, 'Send anyway');
+    buttons.append(cancel, anyway);
+    box.append(buttons);
+    root.append(box);
+    /** @param {'anyway'|'cancel'} choice */
+    const done = (choice) => {
+      el.remove();
+      resolve(choice);
+    };
+    onUserClick(anyway, () => done('anyway'));
+    onUserClick(cancel, () => done('cancel'));
+    box.addEventListener('keydown', (e) => {
+      if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done('cancel');
+    });
+    cancel.focus();
+  });
 }

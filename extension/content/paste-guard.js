@@ -1,34 +1,35 @@
 /**
- * The paste guard: decides, with lifeguard-core, what happens to text and files pasted,
- * dropped or chosen for upload on a site where the policy inspects pastes, and carries the
- * decision out.
+ * The paste guard: carries out what lifeguard-core decides about everything pasted, dropped
+ * or chosen for upload on a site where the policy inspects pastes.
  *
  * - allow: the paste goes through untouched (reported only if it had findings);
  * - block: nothing is inserted, and a notice names the kinds of data found;
- * - redact: the text is inserted with typed placeholders (`[SSN]`);
+ * - redact: the text is inserted with typed placeholders (`[SSN]`), as plain text;
  * - warn: "Paste with the data removed", "Paste anyway" or "Cancel".
  *
- * Where it can, the guard runs the engine here and decides text synchronously, inside the
- * event, so the page never sees a paste the policy stops and an allowed paste is the
+ * Every flavour the page would receive is inspected: `text/plain` and the text of
+ * `text/html` (rich editors insert the HTML; an HTML-only paste is inspected too), and
+ * files, whose text lifeguard-extract reads (PDF, office documents, RTF, EML, HTML, text).
+ * The engine (`inspect`) merges the flavours and files into one verdict, makes the redacted
+ * text from the same findings and names the event to report: nothing is ranked here.
+ *
+ * Where it can, the guard runs the engine here and decides a paste synchronously, inside
+ * the event, so the page never sees a paste the policy stops and an allowed paste is the
  * browser's own. Where the page's CSP forbids WebAssembly (even in the content script's
  * isolated world), every paste is held back and decided by the service worker's engine,
- * then replayed or inserted; files are always held back, since they must be read first.
+ * then replayed or inserted; files, and HTML before the extractor has loaded, are always
+ * held back, since they must be read first.
  *
- * loader.js captures the events; this module never reads the clipboard itself. Nothing
- * pasted leaves the browser: reports carry detector ids and counts.
+ * loader.js captures the (trusted) events; this module never reads the clipboard itself.
+ * Nothing pasted leaves the browser: reports carry detector ids and counts.
  */
 import { send, storage } from '../shared/chrome.js';
-import { countByDetector } from '../shared/detectors.js';
 import { compile, loadEngine, nowSeconds } from '../shared/engine.js';
+import { extractorReady, loadExtractor } from '../shared/extract.js';
+import { MAX_FILE_BYTES, MAX_FILE_BYTES_TO_WORKER, inspectResolved, needsExtractor, resolveParts } from '../shared/inspect.js';
 import { MSG, STORAGE } from '../shared/messages.js';
 import { insertText } from './insert.js';
 import { askWarning, showNotice, showToolNotice } from './notice.js';
-
-/** Files larger than this are not read: nobody pastes them as text. */
-const MAX_FILE_BYTES = 8 * 1024 * 1024;
-const TEXT_TYPES = /^(text\/|application\/(json|xml|csv|x-csv|yaml|x-yaml|javascript|x-sh|sql|rtf|x-ndjson))/i;
-const TEXT_NAMES = /\.(txt|text|csv|tsv|json|ndjson|xml|ya?ml|md|markdown|log|ini|conf|cfg|env|sql|sh|ps1|py|js|ts|java|cs|rb|go|rs|html?|eml|vcf|rtf)$/i;
-const RANK = { allow: 0, redact: 1, warn: 2, block: 3 };
 
 /**
  * @typedef {object} Captured what loader.js read from an event
@@ -54,7 +55,17 @@ const RANK = { allow: 0, redact: 1, warn: 2, block: 3 };
  * @property {{detector: string}[]} findings
  */
 
+/** @typedef {import('../shared/messages.js').Inspection} Inspection */
+/** @typedef {import('../shared/inspect.js').Part} Part */
 /** @typedef {{v: Verdict, redacted: () => string}} Scanned */
+
+/**
+ * The page the policy decides on: a frame with no URL of its own (about:blank, srcdoc, a
+ * blob:) has its parent's origin.
+ */
+function pageUrl() {
+  return /^(about|data|blob):/.test(location.href) && location.origin !== 'null' ? `${location.origin}/` : location.href;
+}
 
 /**
  * Loads the engine (or finds the page forbids it) and the policy in force; returns the
@@ -76,6 +87,8 @@ export async function startGuard({ replayed }) {
     storage.onChanged((changes, area) => {
       if (area === 'local' && (STORAGE.policy in changes || STORAGE.who in changes)) refresh();
     });
+    // Rich pastes need the extractor: load it once the page has settled, not on the way in.
+    setTimeout(() => loadExtractor().catch((/** @type {unknown} */ e) => console.error('Lifeguard: the file reader could not load', e)), 0);
   }
   showToolNoticeIfAuthorized();
 
@@ -109,35 +122,46 @@ export async function startGuard({ replayed }) {
   }
 
   /**
-   * Scans here, synchronously.
-   * @param {string} text
-   * @returns {Scanned}
-   */
-  function scanHere(text) {
-    const engine = /** @type {import('../wasm/lifeguard_core.js').WasmEngine} */ (state.engine);
-    return { v: JSON.parse(engine.scan(text, state.who.department, state.who.user, location.href, nowSeconds())), redacted: () => engine.redact(text) };
-  }
-
-  /**
-   * Scans here if the engine runs here, else in the service worker.
+   * Scans one text here if the engine runs here, else in the service worker.
    * @param {string} text
    * @returns {Promise<Scanned>}
    */
   async function scanAnywhere(text) {
-    if (state.engine) return scanHere(text);
+    if (state.engine) {
+      const engine = state.engine;
+      return { v: JSON.parse(engine.scan(text, state.who.department, state.who.user, pageUrl(), nowSeconds())), redacted: () => engine.redact(text) };
+    }
     const reply = await send({ type: MSG.scanPaste, text });
     if (!reply.ok) throw new Error(reply.error);
     return { v: reply.verdict, redacted: () => reply.redacted ?? text };
   }
 
   /**
-   * @param {import('../shared/messages.js').PasteReport['kind']} kind
-   * @param {Verdict} v
+   * Inspects parts here if the engine runs here, else in the service worker.
+   * @param {Part[]} parts
+   * @param {import('../shared/messages.js').Via} via
+   * @returns {Promise<{v: Inspection, formats: (string|null)[]}>}
+   */
+  async function inspectAnywhere(parts, via) {
+    if (state.engine) {
+      if (needsExtractor(parts)) await loadExtractor();
+      return inspectResolved(state.engine, resolveParts(parts), via, state.who, pageUrl());
+    }
+    /** @type {import('../shared/messages.js').RawPart[]|any[]} */
+    const wire = parts.map((p) => (p.kind === 'file' && p.bytes ? { kind: 'file', name: p.name, type: p.type, base64: /** @type {any} */ (p.bytes).toBase64() } : p));
+    const reply = await send({ type: MSG.inspect, parts: wire, via });
+    if (!reply.ok) throw new Error(reply.error);
+    return { v: reply.inspection, formats: reply.formats };
+  }
+
+  /**
+   * @param {string|null} kind the event the engine named (a PasteReport kind)
+   * @param {{action: import('../shared/messages.js').ContentAction, rule: string|null}} v
    * @param {Record<string, number>} detectors
-   * @param {Captured['via']} via
+   * @param {Captured['via']|'typing'} via
    */
   function report(kind, v, detectors, via) {
-    send({ type: MSG.report, event: { kind, action: v.action, rule: v.rule, detectors, via } });
+    if (kind) send({ type: MSG.report, event: { kind: /** @type {import('../shared/messages.js').PasteReport['kind']} */ (kind), action: v.action, rule: v.rule, detectors, via } });
   }
 
   /** @param {Event|null} e */
@@ -147,19 +171,34 @@ export async function startGuard({ replayed }) {
   }
 
   /**
-   * Text only.
+   * The flavours of a paste or drop as parts.
+   * @param {Captured} c
+   * @returns {Part[]}
+   */
+  function flavours(c) {
+    /** @type {Part[]} */
+    const parts = [];
+    if (c.text) parts.push({ kind: 'plain', text: c.text });
+    if (c.html) parts.push({ kind: 'html', html: c.html });
+    return parts;
+  }
+
+  /**
+   * Text only (plain and HTML flavours): decided inside the event when the engine (and, for
+   * HTML, the extractor) runs here; else held back and decided asynchronously.
    * @param {Captured} c
    * @param {Event|null} e
    */
   function decideText(c, e) {
-    if (state.engine) {
-      applyText(c, e, scanHere(c.text));
+    const parts = flavours(c);
+    if (state.engine && (!needsExtractor(parts) || extractorReady())) {
+      applyText(c, e, inspectResolved(state.engine, resolveParts(parts), c.via, state.who, pageUrl()).v);
       return;
     }
     stop(e);
     c.deferred = true;
-    scanAnywhere(c.text).then(
-      (s) => applyText(c, null, s),
+    inspectAnywhere(parts, c.via).then(
+      ({ v }) => applyText(c, null, v),
       (err) => failed(c, err),
     );
   }
@@ -167,51 +206,45 @@ export async function startGuard({ replayed }) {
   /**
    * @param {Captured} c
    * @param {Event|null} e
-   * @param {Scanned} s
+   * @param {Inspection} v
    */
-  function applyText(c, e, { v, redacted }) {
-    const counts = countByDetector(v.findings);
+  function applyText(c, e, v) {
     if (v.action === 'allow') {
       // A beforeinput after a paste event this guard let through: already reported.
-      if (v.findings.length && !c.second) report('paste_allowed', v, counts, c.via);
+      if (!c.second) report(v.report.now, v, v.counts, c.via);
       if (c.deferred) replayWith(c, [], c.text, c.html ?? '', []);
       return;
     }
     stop(e);
-    carryOut(v, counts, c, {
-      original: () => insertText(c.target, c.selection, c.text),
-      redacted: () => insertText(c.target, c.selection, redacted()),
+    carryOut(v, c, {
+      original: () => replayWith(c, [], c.text, c.html ?? '', []),
+      redacted: () => replayWith(c, [], v.insert ?? '', '', []),
     });
   }
 
   /**
    * Applies a verdict that is not "allow".
-   * @param {Verdict} v
-   * @param {Record<string, number>} counts
+   * @param {Inspection} v
    * @param {Captured} c
    * @param {{original: () => void, redacted: () => void}} put how to let the original or the redacted data in
    */
-  function carryOut(v, counts, c, put) {
+  function carryOut(v, c, put) {
     const what = c.via === 'paste' ? 'Paste' : c.via === 'drop' ? 'Drop' : 'File';
+    const unreadableOnly = v.unreadable.length > 0 && v.findings.length === 0;
     if (v.action === 'block') {
-      showNotice({ title: `${what} blocked: sensitive data found`, message: v.message, policyRef: v.policy_ref, counts, tone: 'block' });
-      report('paste_blocked', v, counts, c.via);
+      const title = unreadableOnly ? `${what} blocked: the file could not be checked` : `${what} blocked: sensitive data found`;
+      showNotice({ title, message: v.message, policyRef: v.policy_ref, counts: v.counts, tone: 'block' });
+      report(v.report.now, v, v.counts, c.via);
     } else if (v.action === 'redact') {
       put.redacted();
-      showNotice({ title: 'Sensitive data was replaced with placeholders', message: v.message, policyRef: v.policy_ref, counts, tone: 'ok' });
-      report('paste_redacted', v, counts, c.via);
+      showNotice({ title: 'Sensitive data was replaced with placeholders', message: v.message, policyRef: v.policy_ref, counts: v.counts, tone: 'ok' });
+      report(v.report.now, v, v.counts, c.via);
     } else {
-      askWarning({ message: v.message, policyRef: v.policy_ref, counts }).then((choice) => {
-        if (choice === 'anyway') {
-          put.original();
-          report('paste_proceeded', v, counts, c.via);
-        } else if (choice === 'redacted') {
-          put.redacted();
-          report('paste_redacted', v, counts, c.via);
-        } else {
-          c.target?.focus();
-          report('paste_cancelled', v, counts, c.via);
-        }
+      askWarning({ title: unreadableOnly ? 'This file could not be checked' : undefined, message: v.message, policyRef: v.policy_ref, counts: v.counts }).then((choice) => {
+        if (choice === 'anyway') put.original();
+        else if (choice === 'redacted') put.redacted();
+        else c.target?.focus();
+        report(v.report[choice === 'anyway' ? 'anyway' : choice === 'redacted' ? 'redacted' : 'cancel'], v, v.counts, c.via);
       });
     }
   }
@@ -227,9 +260,9 @@ export async function startGuard({ replayed }) {
     showNotice({ title: `The ${c.via === 'file' ? 'file' : 'paste'} could not be checked, so it was not added`, message: null, policyRef: null, counts: {}, tone: 'block' });
   }
 
-  /** File inputs being checked → the event types held back, replayed in order. */
-  /** @type {WeakMap<HTMLInputElement, string[]>} */
-  const fileChecks = new WeakMap();
+  /** File inputs being checked: a second event for the same choice is already held. */
+  /** @type {WeakSet<HTMLInputElement>} */
+  const fileChecks = new WeakSet();
 
   /**
    * Files (with or without text): held back, read, decided, then replayed or dropped.
@@ -238,66 +271,53 @@ export async function startGuard({ replayed }) {
    */
   function decideFiles(c, e) {
     stop(e);
-    /** @type {string[]} */
-    let types = [];
-    if (c.via === 'file') {
-      const input = /** @type {HTMLInputElement} */ (c.target);
-      const running = fileChecks.get(input);
-      if (running) {
-        // The `change` that follows `input` for the same choice (same task): replay it too.
-        running.push(c.eventType ?? 'change');
-        return;
-      }
-      types = [c.eventType ?? 'change'];
-      fileChecks.set(input, types);
+    const input = c.via === 'file' ? /** @type {HTMLInputElement} */ (c.target) : null;
+    if (input) {
+      // `input` and `change` follow each other for one choice: hold both, replay both.
+      if (fileChecks.has(input)) return;
+      fileChecks.add(input);
     }
-    readAndScan(c)
-      .then(({ v, counts, texts, redactedTexts }) => {
-        if (c.via === 'file') fileChecks.delete(/** @type {HTMLInputElement} */ (c.target));
-        const redactedFiles = () => c.files.map((f, i) => (texts[i] === null ? f : new File([redactedTexts[i]()], f.name, { type: f.type, lastModified: f.lastModified })));
+    readAndInspect(c)
+      .then(({ v, formats }) => {
+        if (input) fileChecks.delete(input);
+        const types = input ? ['input', 'change'] : [];
         if (v.action === 'allow') {
-          if (v.findings.length) report('paste_allowed', v, counts, c.via);
+          report(v.report.now, v, v.counts, c.via);
           replayWith(c, c.files, c.text, c.html ?? '', types);
           return;
         }
         // Until the user decides, the input holds no file the page could submit.
-        if (c.via === 'file') /** @type {HTMLInputElement} */ (c.target).value = '';
-        carryOut(v, counts, c, {
+        if (input) input.value = '';
+        // Text files are redacted in place; a document or a file nobody could read cannot be,
+        // so the redacted choice leaves it out.
+        const redactedFiles = () =>
+          c.files.flatMap((f, i) => {
+            const r = v.redacted[i];
+            return formats[i] === 'text' && r !== null ? [new File([r], f.name, { type: f.type, lastModified: f.lastModified })] : [];
+          });
+        carryOut(v, c, {
           original: () => replayWith(c, c.files, c.text, c.html ?? '', types),
-          redacted: () => replayWith(c, redactedFiles(), c.text ? redactedTexts[texts.length]() : '', '', types),
+          redacted: () => replayWith(c, redactedFiles(), c.text ? (v.insert ?? '') : '', '', types),
         });
       })
       .catch((err) => {
-        if (c.via === 'file') fileChecks.delete(/** @type {HTMLInputElement} */ (c.target));
+        if (input) fileChecks.delete(input);
         failed(c, err);
       });
   }
 
   /**
-   * Reads text-like files and scans them with the text; the verdict is the strictest.
-   * `redactedTexts[i]` redacts file i; the last one redacts the text.
+   * Reads the files (bytes; too large ones are unreadable unread) and the text flavours, and
+   * inspects them together: file i is part i.
    * @param {Captured} c
    */
-  async function readAndScan(c) {
-    /** @type {(string|null)[]} */
-    const texts = await Promise.all(c.files.map((f) => (f.size <= MAX_FILE_BYTES && (TEXT_TYPES.test(f.type) || TEXT_NAMES.test(f.name)) ? f.text() : Promise.resolve(null))));
-    /** @type {Verdict} */
-    let worst = { action: 'allow', rule: null, policy_ref: null, message: null, findings: [] };
-    /** @type {{detector: string}[]} */
-    const all = [];
-    /** @type {(() => string)[]} */
-    const redactedTexts = [];
-    for (const t of [...texts, c.text]) {
-      if (!t) {
-        redactedTexts.push(() => t ?? '');
-        continue;
-      }
-      const { v, redacted } = await scanAnywhere(t);
-      redactedTexts.push(redacted);
-      all.push(...v.findings);
-      if (RANK[v.action] > RANK[worst.action]) worst = v;
-    }
-    return { v: { ...worst, findings: all }, counts: countByDetector(all), texts, redactedTexts };
+  async function readAndInspect(c) {
+    const limit = state.engine ? MAX_FILE_BYTES : MAX_FILE_BYTES_TO_WORKER;
+    /** @type {Part[]} */
+    const parts = await Promise.all(
+      c.files.map(async (f) => (f.size > limit ? { kind: /** @type {const} */ ('unreadable'), reason: 'too_large' } : { kind: /** @type {const} */ ('file'), name: f.name, type: f.type, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
+    return inspectAnywhere([...parts, ...flavours(c)], c.via);
   }
 
   /**
@@ -307,7 +327,7 @@ export async function startGuard({ replayed }) {
    * @param {File[]} files
    * @param {string} text
    * @param {string} html only with the original text (never with redacted text)
-   * @param {string[]} types for file inputs: the events held back
+   * @param {string[]} types for file inputs: the events to replay
    */
   function replayWith(c, files, text, html, types) {
     const dt = new DataTransfer();

@@ -36,13 +36,38 @@
 /**
  * A paste outcome reported by a content script. No text: detector ids and counts only.
  * @typedef {object} PasteReport
- * @property {'paste_blocked'|'paste_proceeded'|'paste_redacted'|'paste_cancelled'|'paste_allowed'} kind
+ * @property {'paste_blocked'|'paste_proceeded'|'paste_redacted'|'paste_cancelled'|'paste_allowed'|'send_blocked'|'send_proceeded'|'send_cancelled'} kind
  *   what happened: blocked; pasted after a warning; pasted with placeholders; the user
- *   cancelled after a warning; pasted as is although it had findings the policy allows
+ *   cancelled after a warning; pasted as is although it had findings the policy allows;
+ *   sending typed text was held; sent after a warning; the user cancelled the send
  * @property {ContentAction} action what the policy said
  * @property {string|null} rule the content rule that decided
  * @property {Record<string, number>} detectors detector id → number of findings
- * @property {'paste'|'drop'|'file'} via how the data arrived
+ * @property {'paste'|'drop'|'file'|'typing'} via how the data arrived
+ */
+
+/** @typedef {'paste'|'drop'|'file'|'typing'|'request'} Via how data arrives */
+
+/**
+ * Something a content script asks the service worker to inspect when the page forbids the
+ * engine in the content script: text as it is, HTML to read the text of, file bytes
+ * (base64) to extract the text of.
+ * @typedef {{kind: 'plain', text: string} | {kind: 'html', html: string} | {kind: 'file', name: string, type: string, base64: string}} RawPart
+ */
+
+/**
+ * lifeguard-core's answer for one user action (`WasmEngine.inspect`).
+ * @typedef {object} Inspection
+ * @property {ContentAction} action
+ * @property {string|null} rule
+ * @property {string|null} policy_ref
+ * @property {string|null} message
+ * @property {{detector: string, part: number}[]} findings
+ * @property {Record<string, number>} counts
+ * @property {number[]} unreadable
+ * @property {(string|null)[]} redacted
+ * @property {string|null} insert
+ * @property {{now: string|null, anyway: string|null, redacted: string|null, cancel: string|null}} report
  */
 
 /**
@@ -87,6 +112,7 @@
  *   | {type: 'requestApproval', request: ApprovalRequest}
  *   | {type: 'report', event: PasteReport}
  *   | {type: 'scanPaste', text: string}
+ *   | {type: 'inspect', parts: RawPart[], via: Via}
  *   | {type: 'decidePage'}
  *   | {type: 'status'}
  *   | {type: 'syncNow'}} Message
@@ -104,16 +130,17 @@ export const MSG = Object.freeze({
   requestApproval: 'requestApproval',
   report: 'report',
   scanPaste: 'scanPaste',
+  inspect: 'inspect',
   decidePage: 'decidePage',
   status: 'status',
   syncNow: 'syncNow',
 });
 
 /** The only messages a content script (a web page's renderer) may send. */
-export const CONTENT_MESSAGES = new Set([MSG.report, MSG.scanPaste, MSG.decidePage]);
+export const CONTENT_MESSAGES = new Set([MSG.report, MSG.scanPaste, MSG.inspect, MSG.decidePage]);
 
-/** Paste report kinds a content script may send. */
-export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed']);
+/** Report kinds a content script may send (pastes, and sends of typed text). */
+export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed', 'send_blocked', 'send_proceeded', 'send_cancelled']);
 
 /** Keys in chrome.storage.local that content scripts read. */
 export const STORAGE = Object.freeze({

@@ -32,6 +32,7 @@ pub(crate) fn extract(html: &str, sink: &mut Sink) -> Result<(), Unreadable> {
     emitter.naively_switch_states(true);
     let mut hidden: Option<Vec<u8>> = None;
     let mut pre = 0usize;
+    let mut kept = String::new();
     for token in Tokenizer::new_with_emitter(html, emitter) {
         let Ok(token) = token;
         match token {
@@ -43,6 +44,16 @@ pub(crate) fn extract(html: &str, sink: &mut Sink) -> Result<(), Unreadable> {
                 if is_hidden(&name) && !tag.self_closing {
                     hidden = Some(name);
                     continue;
+                }
+                // A link's address and a title stay with the content an editor inserts: read
+                // them too, after the text (a number hidden in a link is found).
+                for attr in [b"href".as_slice(), b"title".as_slice()] {
+                    if let Some(v) = tag.attributes.get(attr) {
+                        if !v.is_empty() && !v.starts_with(b"javascript:") && kept.len() + v.len() < KEPT_MAX {
+                            kept.push('\n');
+                            kept.push_str(&String::from_utf8_lossy(v));
+                        }
+                    }
                 }
                 match name.as_slice() {
                     b"td" | b"th" => sink.tab()?,
@@ -87,8 +98,15 @@ pub(crate) fn extract(html: &str, sink: &mut Sink) -> Result<(), Unreadable> {
             _ => {}
         }
     }
+    if !kept.is_empty() {
+        sink.newline()?;
+        sink.push(&kept[1..])?;
+    }
     Ok(())
 }
+
+/// At most this much of links' addresses and titles is read (the sink bounds the text too).
+const KEPT_MAX: usize = 1 << 20;
 
 /// White space collapsed as HTML renders it outside `<pre>`: runs of ASCII white space are
 /// one space (no-break spaces are kept, the engine reads them).
@@ -124,5 +142,6 @@ mod tests {
             "T\nSSN\u{a0}123\u{2011}45-6789\nName\tJo & Al\n"
         );
         assert_eq!(text("<p>SSN <b>123-45-</b><i>6789</i></p>"), "SSN 123-45-6789\n");
+        assert_eq!(text(r#"<p>See the <a href="https://r.example/?ssn=123-45-6789" title="SSN 123-45-6789">record</a>.</p><a href="javascript:x()">y</a>"#), "See the record.\ny\nhttps://r.example/?ssn=123-45-6789\nSSN 123-45-6789\n");
     }
 }

@@ -103,3 +103,39 @@ export async function openChat(stack, editor, { host = 'ai.redondo.org', csp = t
 export function composer(page) {
   return page.locator('[data-composer]');
 }
+
+/**
+ * Pastes rich content for real: the flavours go on the clipboard (the async clipboard API,
+ * as copying from a web page or Word puts them there; Chromium sanitizes the HTML on write
+ * as it does for any page) and Control+V makes Chromium fire a trusted paste event.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {{html: string, text?: string}} flavours without `text`, an HTML-only clipboard
+ */
+export async function richPaste(page, selector, { html, text }) {
+  await page.evaluate(async ([h, t]) => {
+    /** @type {Record<string, Blob>} */
+    const items = { 'text/html': new Blob([h], { type: 'text/html' }) };
+    if (t !== null) items['text/plain'] = new Blob([t], { type: 'text/plain' });
+    await navigator.clipboard.write([new ClipboardItem(items)]);
+  }, [html, text ?? null]);
+  await page.click(selector);
+  await page.keyboard.press('Control+V');
+}
+
+/**
+ * Drops files from disk on an element as a user dragging them from the desktop does: the
+ * browser's own drag events (CDP Input.dispatchDragEvent), trusted, with the real files.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {string[]} paths files on disk
+ */
+export async function realDrop(page, selector, paths) {
+  const box = await page.locator(selector).boundingBox();
+  if (!box) throw new Error(`${selector} is not visible`);
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  await cdp.detach();
+}

@@ -1,0 +1,99 @@
+/**
+ * Turns what a user action brings in (the flavours of a paste, its files) into the parts
+ * lifeguard-core inspects, and asks the engine. The same code runs in a content script that
+ * may run WebAssembly and in the service worker for pages whose CSP forbids it.
+ *
+ * Files are read by lifeguard-extract (PDF, office documents, RTF, EML, HTML, text); a file
+ * it cannot read becomes an `unreadable` part, which the policy's `unreadable_files` rule
+ * decides. Nothing here ranks verdicts: the engine merges them.
+ */
+import { extractSync, htmlText, loadExtractor } from './extract.js';
+import { nowSeconds } from './engine.js';
+
+/** The largest file read (bytes); a larger one is unreadable (`too_large`). */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** The largest file a content script sends to the service worker to read (messages are JSON). */
+export const MAX_FILE_BYTES_TO_WORKER = 32 * 1024 * 1024;
+
+/**
+ * A part as a content script holds it: `bytes` in the page; `base64` in a message.
+ * @typedef {{kind: 'plain', text: string}
+ *   | {kind: 'html', html: string}
+ *   | {kind: 'file', name: string, type: string, bytes?: Uint8Array, base64?: string}
+ *   | {kind: 'unreadable', reason: string}} Part
+ */
+
+/**
+ * @typedef {object} Resolved what the engine inspects, part by part
+ * @property {string[]} texts
+ * @property {('plain'|'html'|'file'|'unreadable')[]} kinds
+ * @property {(string|null)[]} formats for files: what lifeguard-extract read them as (`text`, `pdf`, ...), else null
+ * @property {(string|null)[]} reasons for unreadable files: why
+ */
+
+/** Whether resolving these parts needs lifeguard-extract. */
+export function needsExtractor(/** @type {Part[]} */ parts) {
+  return parts.some((p) => p.kind === 'html' || p.kind === 'file');
+}
+
+/**
+ * Reads every part; lifeguard-extract must be loaded if `needsExtractor`.
+ * @param {Part[]} parts
+ * @returns {Resolved}
+ */
+export function resolveParts(parts) {
+  /** @type {Resolved} */
+  const r = { texts: [], kinds: [], formats: [], reasons: [] };
+  for (const p of parts) {
+    if (p.kind === 'plain') {
+      r.texts.push(p.text);
+      r.kinds.push('plain');
+      r.formats.push(null);
+      r.reasons.push(null);
+    } else if (p.kind === 'html') {
+      r.texts.push(htmlText(p.html));
+      r.kinds.push('html');
+      r.formats.push(null);
+      r.reasons.push(null);
+    } else if (p.kind === 'file') {
+      const bytes = p.bytes ?? /** @type {any} */ (Uint8Array).fromBase64(p.base64 ?? '');
+      const got = extractSync(bytes, p.name, p.type);
+      r.texts.push(got.ok ? got.text : '');
+      r.kinds.push(got.ok ? 'file' : 'unreadable');
+      r.formats.push(got.ok ? got.format : null);
+      r.reasons.push(got.ok ? null : got.reason);
+    } else {
+      r.texts.push('');
+      r.kinds.push('unreadable');
+      r.formats.push(null);
+      r.reasons.push(p.reason);
+    }
+  }
+  return r;
+}
+
+/**
+ * Loads the extractor if needed, reads the parts and asks the engine.
+ * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
+ * @param {Part[]} parts
+ * @param {import('./messages.js').Via} via
+ * @param {{department: string|null, user: string|null}} who
+ * @param {string|null} url the page's (pilots accept public data only)
+ */
+export async function inspectParts(engine, parts, via, who, url) {
+  if (needsExtractor(parts)) await loadExtractor();
+  return inspectResolved(engine, resolveParts(parts), via, who, url);
+}
+
+/**
+ * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
+ * @param {Resolved} r
+ * @param {import('./messages.js').Via} via
+ * @param {{department: string|null, user: string|null}} who
+ * @param {string|null} url
+ * @returns {{v: import('./messages.js').Inspection, formats: (string|null)[]}}
+ */
+export function inspectResolved(engine, r, via, who, url) {
+  const v = JSON.parse(engine.inspect(r.texts, r.kinds, via, who.department, who.user, url, nowSeconds()));
+  return { v, formats: r.formats };
+}
