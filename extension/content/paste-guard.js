@@ -30,6 +30,7 @@ import { MAX_FILE_BYTES, MAX_FILE_BYTES_TO_WORKER, inspectResolved, needsExtract
 import { MSG, STORAGE } from '../shared/messages.js';
 import { insertText } from './insert.js';
 import { askWarning, showNotice, showToolNotice } from './notice.js';
+import { startTyping } from './typing-guard.js';
 
 /**
  * @typedef {object} Captured what loader.js read from an event
@@ -353,6 +354,13 @@ export async function startGuard({ replayed }) {
     // A synthetic event has no default action: if no page handler took it, insert the text.
     if (notHandled && text) insertText(c.target, c.selection, text);
   }
+
+  // Typed text: typing-guard.js watches the composers and holds sends, with the same engine.
+  startTyping({
+    scanNow: state.engine ? (text) => inspectResolved(/** @type {import('../wasm/lifeguard_core.js').WasmEngine} */ (state.engine), resolveParts([{ kind: 'plain', text }]), 'typing', state.who, location.href).v : null,
+    scan: async (text) => (await inspectAnywhere([{ kind: 'plain', text }], 'typing')).v,
+    report: (kind, v) => report(kind, v, v.counts, 'typing'),
+  });
 
   return {
     /**
