@@ -111,7 +111,8 @@ export function showNotice(n) {
 
 /**
  * The warning dialog: resolves with the user's choice. Escape means cancel.
- * @param {{title?: string, message: string|null, policyRef: string|null, counts: Record<string, number>}} n
+ * @param {{title?: string, verb?: 'Paste'|'Upload', message: string|null, policyRef: string|null, counts: Record<string, number>}} n
+ *   `verb` names the buttons ("Upload anyway" for files)
  * @returns {Promise<'anyway'|'redacted'|'cancel'>}
  */
 export function askWarning(n) {
@@ -123,8 +124,9 @@ export function askWarning(n) {
     box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you paste it.'));
     if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
     const buttons = h('div', { class: 'buttons' });
-    const redacted = h('button', { type: 'button', class: 'primary' }, 'Paste with the data removed');
-    const anyway = h('button', { type: 'button' }, 'Paste anyway');
+    const verb = n.verb ?? 'Paste';
+    const redacted = h('button', { type: 'button', class: 'primary' }, `${verb} with the data removed`);
+    const anyway = h('button', { type: 'button' }, `${verb} anyway`);
     const cancel = h('button', { type: 'button' }, 'Cancel');
     buttons.append(redacted, anyway, cancel);
     box.append(buttons);

@@ -241,7 +241,8 @@ export async function startGuard({ replayed }) {
       showNotice({ title: 'Sensitive data was replaced with placeholders', message: v.message, policyRef: v.policy_ref, counts: v.counts, tone: 'ok' });
       report(v.report.now, v, v.counts, c.via);
     } else {
-      askWarning({ title: unreadableOnly ? 'This file could not be checked' : undefined, message: v.message, policyRef: v.policy_ref, counts: v.counts }).then((choice) => {
+      const verb = c.files.length ? 'Upload' : 'Paste';
+      askWarning({ title: unreadableOnly ? 'This file could not be checked' : undefined, verb, message: v.message, policyRef: v.policy_ref, counts: v.counts }).then((choice) => {
         if (choice === 'anyway') put.original();
         else if (choice === 'redacted') put.redacted();
         else c.target?.focus();

@@ -7,9 +7,11 @@
  * what the server stored: detector counts, never the text.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dropFile, realPaste, startStack } from '../lib/harness.js';
-import { waitFor } from '../lib/util.js';
+import { tempDir, waitFor } from '../lib/util.js';
 
 const SSN_TEXT = 'Employee Jane Roe, SSN 123-45-6789, start date Monday.';
 const CARD_TEXT = 'Refund to card 4111 1111 1111 1111 please.';
@@ -135,11 +137,16 @@ for (const [mode, url] of [
 
     test('a text file chosen for upload with PII is refused; a clean one goes through', async () => {
       const page = await open(url);
-      await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(`name,ssn\nJane Roe,123-45-6789\n`) });
+      // Files from disk, as the file chooser gives them: Playwright sets in-memory buffers
+      // with a page script (untrusted events the guard leaves alone), paths as the browser does.
+      const dir = tempDir('lifeguard-files-');
+      fs.writeFileSync(path.join(dir, 'staff.csv'), `name,ssn\nJane Roe,123-45-6789\n`);
+      fs.writeFileSync(path.join(dir, 'agenda.txt'), 'Agenda: parks.');
+      await page.setInputFiles('#file', path.join(dir, 'staff.csv'));
       await page.getByRole('alert').waitFor();
       assert.equal(await page.locator('#chosen').textContent(), '');
       assert.equal(await page.evaluate(() => /** @type {HTMLInputElement} */ (document.getElementById('file')).files?.length), 0);
-      await page.setInputFiles('#file', { name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('Agenda: parks.') });
+      await page.setInputFiles('#file', path.join(dir, 'agenda.txt'));
       await waitFor(async () => (await page.locator('#chosen').textContent()) === 'Agenda: parks.', 'the clean file in the page');
       await page.close();
     });

@@ -4,6 +4,8 @@
  * once with the server. Closing it removes the managed policy file and every temporary
  * folder.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Browser, removeManagedPolicy, writeManagedPolicy } from './browser.js';
 import { LifeguardServer } from './server.js';
 import { FakeSites, SERVER_HOST } from './sites.js';
@@ -62,21 +64,18 @@ export async function realPaste(page, selector, text) {
 }
 
 /**
- * Drops a file on an element, as dragging it from the desktop would deliver it.
+ * Drops a file on an element, as dragging it from the desktop delivers it: the file is
+ * written to disk and dropped with the browser's own drag events (realDrop).
  * @param {import('playwright-core').Page} page
  * @param {string} selector
  * @param {string} name
  * @param {string} content
  */
 export async function dropFile(page, selector, name, content) {
-  await page.evaluate(
-    ([sel, n, c]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([c], n, { type: 'text/plain' }));
-      document.querySelector(sel)?.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
-    },
-    [selector, name, content],
-  );
+  // The page reads the file after the drop, so it stays (in TMPDIR, which test-e2e.sh removes).
+  const file = path.join(tempDir('lifeguard-drop-'), name);
+  fs.writeFileSync(file, content);
+  await realDrop(page, selector, [file]);
 }
 
 /**
