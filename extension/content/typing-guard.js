@@ -4,21 +4,34 @@
  * ProseMirror, Quill, Lexical, CodeMirror 6, a plain contenteditable), and holds the send
  * while the text holds data the policy blocks or warns about.
  *
- * - Watching: trusted edits only schedule a check (debounced, DEBOUNCE_MS); the check reads
- *   the composer's text and asks lifeguard-core, here or through the service worker. The
- *   page never waits on it. When the verdict is `block` or `warn`, an inline notice names the
- *   kinds of data found; it goes away once the data is gone.
+ * - Watching: an edit only schedules a check (debounced, DEBOUNCE_MS); the check reads the
+ *   composer's text (`value`, or `innerText` of the editable root) and asks lifeguard-core
+ *   (`inspect`, via `typing`), here or through the service worker. The page never waits on
+ *   it. When the verdict is `block` or `warn`, an inline notice names the kinds of data
+ *   found; it goes away once the data is gone. `redact` and `allow` hold nothing: the guard
+ *   does not rewrite what the user typed.
  * - Holding: in the capture phase on `window`, before any page handler, a trusted Enter
- *   (without Shift) in a composer, a trusted click on a button, and a trusted form submit
- *   are stopped while the composer's current text has a `block` or `warn` verdict. When that
- *   text has not been decided yet (the service worker is still scanning it), the action is
- *   held and replayed once the verdict is `allow`.
- *   `block`: the send stays held (reported once per text as send_blocked) until the data is
- *   removed. `warn`: "Send anyway" replays the held action (send_proceeded), "Cancel" does
- *   not (send_cancelled).
+ *   (without Shift) in a composer, a trusted click on a button (or `[role=button]`, outside
+ *   the composer) while the last edited or focused composer has text, and a trusted submit
+ *   of the form holding that composer are stopped while the composer's current text has a
+ *   `block` or `warn` verdict. The text is re-read at that moment; when it has not been
+ *   decided yet (the service worker is still scanning it), the action is held and replayed
+ *   once the verdict is `allow`.
+ *   `block`: the send stays held until the data is removed (the notice becomes an alert;
+ *   the engine's `report.now`, send_blocked, is reported once per text). `warn`: a dialog;
+ *   "Send anyway" replays the held action once (`report.anyway`, send_proceeded), "Cancel"
+ *   does not (`report.cancel`, send_cancelled). The event kinds are the engine's.
  *
- * Replays are synthetic (untrusted) events, which this guard lets through. Nothing typed
- * leaves the browser: reports carry detector ids and counts only.
+ * Replays are synthetic (untrusted) events, which this guard lets through; so is any other
+ * untrusted event (a page script can send whatever it likes without events at all: that is
+ * the network line's job). The guard reads the DOM only: an editor that renders only the
+ * lines in view (CodeMirror 6 on a long document) shows it part of the text.
+ *
+ * With `data-lifeguard-measure` on the page's root element, the guard records its costs in
+ * the page's performance timeline (`lifeguard:typing-input`, `-read`, `-scan`; durations and
+ * sizes, never text): tests/e2e/typing-measure.test.js.
+ *
+ * Nothing typed leaves the browser: reports carry detector ids and counts only.
  */
 import { askSendWarning, clearTypingNotice, showTypingNotice } from './notice.js';
 
