@@ -38,9 +38,9 @@ pub(crate) fn looks_like_mail(head: &str) -> bool {
 }
 
 /// Appends the text of a message to `sink`.
-pub(crate) fn extract(bytes: &[u8], limits: &Limits, depth: usize, sink: &mut Sink) -> Result<(), Unreadable> {
+pub(crate) fn extract(bytes: &[u8], limits: &Limits, depth: usize, inflated: &mut u64, sink: &mut Sink) -> Result<(), Unreadable> {
     let message = MessageParser::default().parse(bytes).ok_or(Unreadable::Malformed)?;
-    message_text(&message, limits, depth, sink)
+    message_text(&message, limits, depth, inflated, sink)
 }
 
 fn address(label: &str, a: Option<&Address<'_>>, sink: &mut Sink) -> Result<(), Unreadable> {
@@ -63,7 +63,7 @@ fn address(label: &str, a: Option<&Address<'_>>, sink: &mut Sink) -> Result<(), 
     sink.newline()
 }
 
-fn message_text(message: &Message<'_>, limits: &Limits, depth: usize, sink: &mut Sink) -> Result<(), Unreadable> {
+fn message_text(message: &Message<'_>, limits: &Limits, depth: usize, inflated: &mut u64, sink: &mut Sink) -> Result<(), Unreadable> {
     if depth > limits.max_depth {
         return Err(Unreadable::Limits);
     }
@@ -87,11 +87,12 @@ fn message_text(message: &Message<'_>, limits: &Limits, depth: usize, sink: &mut
                 crate::html::extract(html, sink)?;
                 sink.newline()?;
             }
-            PartType::Message(inner) => message_text(inner, limits, depth + 1, sink)?,
+            PartType::Message(inner) => message_text(inner, limits, depth + 1, inflated, sink)?,
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 let name = part.attachment_name().unwrap_or("");
                 let mime = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_default();
-                match crate::extract_at(bytes, name, &mime, limits, depth + 1) {
+                // One budget for the whole message: many attachments are no way around it.
+                match crate::extract_at(bytes, name, &mime, limits, depth + 1, inflated) {
                     Ok(got) => {
                         sink.push(&got.text)?;
                         sink.newline()?;

@@ -199,11 +199,13 @@ pub fn sniff(bytes: &[u8], name: &str, mime: &str) -> Option<Format> {
 /// The text of a file, or why it cannot be read. See [`sniff`] for how the format is chosen
 /// and [`Limits`] for the bounds.
 pub fn extract(bytes: &[u8], name: &str, mime: &str, limits: &Limits) -> Result<Extracted, Unreadable> {
-    extract_at(bytes, name, mime, limits, 0)
+    let mut inflated = limits.max_inflated;
+    extract_at(bytes, name, mime, limits, 0, &mut inflated)
 }
 
-/// [`extract`] at a nesting depth (an e-mail's attachments are extracted one level down).
-pub(crate) fn extract_at(bytes: &[u8], name: &str, mime: &str, limits: &Limits, depth: usize) -> Result<Extracted, Unreadable> {
+/// [`extract`] at a nesting depth (an e-mail's attachments are extracted one level down),
+/// with what is left of the file's decompression budget (shared by all its attachments).
+pub(crate) fn extract_at(bytes: &[u8], name: &str, mime: &str, limits: &Limits, depth: usize, inflated: &mut u64) -> Result<Extracted, Unreadable> {
     if bytes.len() > limits.max_input {
         return Err(Unreadable::TooLarge);
     }
@@ -224,9 +226,9 @@ pub(crate) fn extract_at(bytes: &[u8], name: &str, mime: &str, limits: &Limits, 
         Format::Text => text::extract(bytes, &mut sink)?,
         Format::Html => html::extract(&text::decode_lossy(bytes), &mut sink)?,
         Format::Rtf => rtf::extract(bytes, limits, &mut sink)?,
-        Format::Eml => eml::extract(bytes, limits, depth, &mut sink)?,
-        Format::Pdf => pdf::extract(bytes, limits, &mut sink)?,
-        Format::Docx | Format::Xlsx | Format::Pptx | Format::Odt | Format::Ods | Format::Odp => office::extract(bytes, format, limits, &mut sink)?,
+        Format::Eml => eml::extract(bytes, limits, depth, inflated, &mut sink)?,
+        Format::Pdf => pdf::extract(bytes, limits, inflated, &mut sink)?,
+        Format::Docx | Format::Xlsx | Format::Pptx | Format::Odt | Format::Ods | Format::Odp => office::extract(bytes, format, limits, inflated, &mut sink)?,
     }
     Ok(Extracted { format, text: sink.into_string() })
 }

@@ -96,46 +96,52 @@ pub(crate) fn unknown_zip(bytes: &[u8], limits: &Limits) -> Unreadable {
     }
 }
 
-/// The whole file's decompression budget.
+/// What is left of the file's decompression budget.
 struct Budget {
     left: u64,
 }
 
 /// Appends the text of an office file to `sink`.
-pub(crate) fn extract(bytes: &[u8], format: Format, limits: &Limits, sink: &mut Sink) -> Result<(), Unreadable> {
+pub(crate) fn extract(bytes: &[u8], format: Format, limits: &Limits, inflated: &mut u64, sink: &mut Sink) -> Result<(), Unreadable> {
     let mut zip = open(bytes, limits)?;
-    let mut budget = Budget { left: limits.max_inflated };
+    let mut budget = Budget { left: *inflated };
+    let result = parts(&mut zip, format, limits, &mut budget, sink);
+    *inflated = budget.left;
+    result
+}
+
+fn parts(zip: &mut ZipArchive<Cursor<&[u8]>>, format: Format, limits: &Limits, budget: &mut Budget, sink: &mut Sink) -> Result<(), Unreadable> {
     let names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
     match format {
         Format::Docx => {
-            read_part(&mut zip, "word/document.xml", &mut budget, true, |r| ooxml_text(r, sink, Flavor::Word))?;
+            read_part(zip, "word/document.xml", budget, true, |r| ooxml_text(r, sink, Flavor::Word))?;
             for prefix in ["word/header", "word/footer", "word/footnotes", "word/endnotes", "word/comments"] {
                 for name in numbered(&names, prefix, ".xml") {
-                    read_part(&mut zip, &name, &mut budget, false, |r| ooxml_text(r, sink, Flavor::Word))?;
+                    read_part(zip, &name, budget, false, |r| ooxml_text(r, sink, Flavor::Word))?;
                 }
             }
         }
         Format::Pptx => {
             for prefix in ["ppt/slides/slide", "ppt/notesSlides/notesSlide", "ppt/comments/comment"] {
                 for name in numbered(&names, prefix, ".xml") {
-                    read_part(&mut zip, &name, &mut budget, false, |r| ooxml_text(r, sink, Flavor::Drawing))?;
+                    read_part(zip, &name, budget, false, |r| ooxml_text(r, sink, Flavor::Drawing))?;
                 }
             }
         }
         Format::Xlsx => {
             let mut shared = Vec::new();
-            read_part(&mut zip, "xl/sharedStrings.xml", &mut budget, false, |r| shared_strings(r, &mut shared, limits))?;
+            read_part(zip, "xl/sharedStrings.xml", budget, false, |r| shared_strings(r, &mut shared, limits))?;
             for name in numbered(&names, "xl/worksheets/sheet", ".xml") {
-                read_part(&mut zip, &name, &mut budget, false, |r| sheet_text(r, &shared, sink))?;
+                read_part(zip, &name, budget, false, |r| sheet_text(r, &shared, sink))?;
             }
             for name in numbered(&names, "xl/comments", ".xml") {
-                read_part(&mut zip, &name, &mut budget, false, |r| ooxml_text(r, sink, Flavor::Drawing))?;
+                read_part(zip, &name, budget, false, |r| ooxml_text(r, sink, Flavor::Drawing))?;
             }
         }
         Format::Odt | Format::Ods | Format::Odp => {
-            read_part(&mut zip, "content.xml", &mut budget, true, |r| odf_text(r, sink, false))?;
+            read_part(zip, "content.xml", budget, true, |r| odf_text(r, sink, false))?;
             // Headers and footers live in the master pages of styles.xml.
-            read_part(&mut zip, "styles.xml", &mut budget, false, |r| odf_text(r, sink, true))?;
+            read_part(zip, "styles.xml", budget, false, |r| odf_text(r, sink, true))?;
         }
         _ => return Err(Unreadable::Malformed),
     }

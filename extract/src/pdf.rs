@@ -6,7 +6,7 @@
 //! is built once per document rather than once per page, text in form XObjects is read, and
 //! line breaks come from where the text is placed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
@@ -14,8 +14,8 @@ use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use crate::{Limits, Sink, Unreadable};
 
 /// Appends the text of a PDF's pages to `sink`; `Image` when they hold none.
-pub(crate) fn extract(bytes: &[u8], limits: &Limits, sink: &mut Sink) -> Result<(), Unreadable> {
-    let per_stream = usize::try_from(limits.max_inflated).unwrap_or(usize::MAX);
+pub(crate) fn extract(bytes: &[u8], limits: &Limits, inflated: &mut u64, sink: &mut Sink) -> Result<(), Unreadable> {
+    let per_stream = usize::try_from(*inflated).unwrap_or(usize::MAX);
     let options = LoadOptions { max_decompressed_size: Some(per_stream), ..LoadOptions::default() };
     let doc = Document::load_mem_with_options(bytes, options).map_err(load_error)?;
     // lopdf tries the empty user password; a document it could not open that way stays
@@ -27,12 +27,15 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, sink: &mut Sink) -> Result<
     if pages.is_empty() {
         return Err(Unreadable::Malformed);
     }
-    let mut reader = PageReader { doc: &doc, budget: limits.max_inflated, max_depth: limits.max_depth, encodings: HashMap::new() };
+    let mut reader = PageReader { doc: &doc, budget: *inflated, max_depth: limits.max_depth, encodings: HashMap::new(), forms: HashSet::new() };
     let start = sink.room();
-    for page_id in pages.values() {
+    let mut seen = HashSet::new();
+    let result = pages.values().filter(|id| seen.insert(**id)).try_for_each(|page_id| {
         reader.page(*page_id, sink)?;
-        sink.newline()?;
-    }
+        sink.newline()
+    });
+    *inflated = reader.budget;
+    result?;
     if start == sink.room() || sink.is_empty_or_blank() {
         // Pages but no text: a scan, or text drawn as shapes.
         return Err(Unreadable::Image);
@@ -55,7 +58,14 @@ struct PageReader<'a> {
     max_depth: usize,
     /// Each font's encoding, by the font dictionary's address in `doc`.
     encodings: HashMap<usize, Option<Encoding<'a>>>,
+    /// The form XObjects read so far (by address): each is read once per document, however
+    /// often it is drawn, so forms drawing forms cannot multiply the work.
+    forms: HashSet<usize>,
 }
+
+/// What reading a page or a form costs at least, against the budget, so that a million empty
+/// pages or forms are bounded like a million bytes of content.
+const MIN_COST: usize = 1024;
 
 /// Where text is being placed: the text line matrix's translation, enough to tell a new
 /// line from more text on the same one.
@@ -87,9 +97,11 @@ fn num(o: &Object) -> f64 {
 
 impl<'a> PageReader<'a> {
     fn page(&mut self, page_id: ObjectId, sink: &mut Sink) -> Result<(), Unreadable> {
+        self.spend(MIN_COST)?;
         let fonts = self.doc.get_page_fonts(page_id).unwrap_or_default();
         let content = self.content_of_page(page_id)?;
-        let resources = self.doc.get_page_resources(page_id).ok().and_then(|(own, _)| own);
+        // The page's resources, inline or by reference (inherited ones come after).
+        let resources = self.doc.get_page_resources(page_id).ok().and_then(|(own, ids)| own.or_else(|| ids.first().and_then(|id| self.doc.get_dictionary(*id).ok())));
         self.run(&content, &fonts, resources, sink, 0)
     }
 
@@ -119,11 +131,24 @@ impl<'a> PageReader<'a> {
         Ok(())
     }
 
-    fn encoding(&mut self, font: &'a Dictionary) -> Option<&Encoding<'a>> {
+    fn encoding(&mut self, font: &'a Dictionary) -> Result<Option<&Encoding<'a>>, Unreadable> {
         let key = font as *const Dictionary as usize;
-        let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
-        let doc = self.doc;
-        self.encodings.entry(key).or_insert_with(|| font.get_font_encoding_with_limit(doc, limit).ok()).as_ref()
+        if !self.encodings.contains_key(&key) {
+            // A ToUnicode CMap is inflated by lopdf when the encoding is built; inflate it
+            // here first to charge it to the budget.
+            let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
+            if let Some(cmap) = font.get(b"ToUnicode").ok().and_then(|o| self.doc.dereference(o).ok()).and_then(|(_, o)| o.as_stream().ok()) {
+                match cmap.decompressed_content_with_limit(limit) {
+                    Ok(d) => self.spend(d.len())?,
+                    Err(lopdf::Error::Decompress(_)) => return Err(Unreadable::Limits),
+                    Err(_) => self.spend(cmap.content.len())?,
+                }
+            }
+            let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
+            let encoding = font.get_font_encoding_with_limit(self.doc, limit).ok();
+            self.encodings.insert(key, encoding);
+        }
+        Ok(self.encodings.get(&key).and_then(Option::as_ref))
     }
 
     /// Runs a content stream's text operators. `resources` is the dictionary its form
@@ -169,7 +194,7 @@ impl<'a> PageReader<'a> {
                     };
                     let Some(f) = font else { continue };
                     scratch.clear();
-                    if let Some(enc) = self.encoding(f) {
+                    if let Some(enc) = self.encoding(f)? {
                         collect(enc, shown, &mut scratch);
                     }
                     if scratch.is_empty() {
@@ -188,6 +213,10 @@ impl<'a> PageReader<'a> {
                 "Do" => {
                     let Some(name) = operands.first().and_then(|n| n.as_name().ok()) else { continue };
                     let Some(form) = resources.and_then(|r| self.form(r, name)) else { continue };
+                    if !self.forms.insert(form as *const lopdf::Stream as usize) {
+                        continue;
+                    }
+                    self.spend(MIN_COST)?;
                     let data = match form.decompressed_content_with_limit(usize::try_from(self.budget).unwrap_or(usize::MAX)) {
                         Ok(d) => d,
                         Err(lopdf::Error::Decompress(_)) => return Err(Unreadable::Limits),

@@ -197,6 +197,78 @@ fn pdf_content_bomb() {
     assert_eq!(why(&pdf, "a.pdf", &Limits { max_inflated: 1 << 20, ..Limits::default() }), Unreadable::Limits);
 }
 
+#[test]
+fn pdf_forms_drawing_themselves_are_read_once() {
+    // A form XObject that shows text and draws itself twice: 2^depth draws if followed
+    // naively; read once here.
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let form_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id }, "XObject" => dictionary! { "X" => form_id } });
+    let form = Stream::new(dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 612.into(), 792.into()], "Resources" => resources_id }, b"BT /F1 12 Tf 72 700 Td (In the form: SSN 123-45-6789) Tj ET /X Do /X Do".to_vec());
+    doc.objects.insert(form_id, Object::Stream(form));
+    let content_id = doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 72 720 Td (Page text) Tj ET /X Do".to_vec()));
+    let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id });
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).expect("save");
+    assert_eq!(extract(&pdf, "a.pdf", "", &Limits::default()).map(|e| e.text), Ok("Page text\nIn the form: SSN 123-45-6789\n".to_string()));
+}
+
+#[test]
+fn pdf_of_many_empty_pages_is_bounded() {
+    // Every page costs something, even with nothing on it.
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let kids: Vec<Object> = (0..5000).map(|_| doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id }).into()).collect();
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 5000 }));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).expect("save");
+    assert_eq!(why(&pdf, "a.pdf", &Limits { max_inflated: 1 << 20, ..Limits::default() }), Unreadable::Limits);
+    assert_eq!(why(&pdf, "a.pdf", &Limits::default()), Unreadable::Image);
+}
+
+#[test]
+fn one_budget_for_a_message_and_its_attachments() {
+    // Four attachments of 300 KB of XML each: each fits a 1 MiB budget, together they do not.
+    let part = format!(r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body></w:document>"#, "a".repeat(300_000));
+    let docx = docx_with(part.as_bytes());
+    let b64 = base64_lines(&docx);
+    let mut eml = String::from("From: a@example.org\r\nTo: b@example.org\r\nSubject: four\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n");
+    for i in 0..4 {
+        eml.push_str(&format!("--B\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name=\"r{i}.docx\"\r\nContent-Disposition: attachment; filename=\"r{i}.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"));
+    }
+    eml.push_str("--B--\r\n");
+    assert_eq!(why(eml.as_bytes(), "a.eml", &Limits { max_inflated: 1 << 20, ..Limits::default() }), Unreadable::Limits);
+    let got = extract(eml.as_bytes(), "a.eml", "", &Limits { max_inflated: 2 << 20, ..Limits::default() });
+    assert!(got.is_ok_and(|g| g.text.contains("See attached.") && g.text.matches(&"a".repeat(300_000)).count() == 4));
+}
+
+/// Base64 in 76-character lines, as mail carries attachments.
+fn base64_lines(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in data.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// A message nested `depth` times as message/rfc822 attachments.
 fn nested_eml(depth: usize) -> Vec<u8> {
     let mut m = "From: a@example.org\r\nTo: b@example.org\r\nSubject: innermost\r\n\r\nSSN 123-45-6789\r\n".to_string();
@@ -211,6 +283,13 @@ fn nested_messages_up_to_the_depth() {
     let got = extract(&nested_eml(5), "a.eml", "", &Limits::default());
     assert!(got.as_ref().is_ok_and(|g| g.text.contains("SSN 123-45-6789") && g.text.contains("Subject: innermost")), "{got:?}");
     assert_eq!(why(&nested_eml(40), "a.eml", &Limits::default()), Unreadable::Limits);
+}
+
+#[test]
+fn mail_found_by_the_fuzzer() {
+    // The fixture message with its parts' boundaries mangled: read as far as it goes.
+    let got = extract(&fixture("fuzz-multipart.eml"), "a.eml", "", &Limits::default());
+    assert!(got.as_ref().is_ok_and(|g| g.text.contains("Subject: Payroll question") && g.text.contains("SSN 123-45-6789")), "{got:?}");
 }
 
 #[test]
