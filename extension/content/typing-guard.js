@@ -69,6 +69,7 @@ export const DEBOUNCE_MS = 200;
  * @property {string|null} approved text the user chose to send anyway, while that send is replayed
  * @property {string|null} reported text whose held send was reported
  * @property {boolean} asking the warning dialog is open
+ * @property {boolean} holding a send is held until the pending check answers
  * @property {string} shown what the inline notice shows ('' when none)
  */
 
@@ -146,7 +147,7 @@ export function startTyping({ scan, scanNow, report, notices = { show: showTypin
   function watch(el) {
     let w = watched.get(el);
     if (!w) {
-      w = { text: null, verdict: null, pending: null, timer: undefined, approved: null, reported: null, asking: false, shown: '' };
+      w = { text: null, verdict: null, pending: null, timer: undefined, approved: null, reported: null, asking: false, holding: false, shown: '' };
       watched.set(el, w);
     }
     return w;
@@ -304,11 +305,20 @@ export function startTyping({ scan, scanNow, report, notices = { show: showTypin
       if (!e) replay();
       return;
     }
-    // Not decided yet: hold it until the service worker answers.
+    // Not decided yet: hold it until the service worker answers. One held send per
+    // composer: a second Enter or click meanwhile is the same send, not another one.
     if (e) stop(e);
+    if (w.holding) return;
+    w.holding = true;
     got.then(
-      () => decideSend(el, null, replay),
-      (err) => failed(el, err),
+      () => {
+        w.holding = false;
+        decideSend(el, null, replay);
+      },
+      (err) => {
+        w.holding = false;
+        failed(el, err);
+      },
     );
   }
 
