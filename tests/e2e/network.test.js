@@ -19,6 +19,7 @@ import { Browser, extensionId, removeManagedPolicy, writeManagedPolicy } from '.
 import { LifeguardServer } from '../lib/server.js';
 import { FakeSites, SERVER_HOST } from '../lib/sites.js';
 import { ROOT, cleanup, tempDir, waitFor } from '../lib/util.js';
+import { notice } from '../lib/notices.js';
 
 const id = extensionId();
 const HOST = 'ai.redondo.org';
@@ -119,7 +120,7 @@ async function device() {
 async function chatPage(ctx, url = `https://${HOST}/chat/textarea`) {
   const page = await ctx.newPage();
   await page.goto(url);
-  if (new URL(url).hostname === HOST) await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  if (new URL(url).hostname === HOST) await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   return page;
 }
 
@@ -198,6 +199,10 @@ test('installed by policy, the network check is on: the popup says so and the se
   const s = await status(context);
   assert.equal(s.networkGuard.on, true, JSON.stringify(s.networkGuard));
   assert.deepEqual(await popupNetwork(context), { value: 'on', why: null });
+  const details = await context.newPage();
+  await details.goto(`chrome-extension://${id}/pages/options/options.html`);
+  await details.locator('#network').filter({ hasText: /^on: since this worker started, \d+ request bodies checked/ }).waitFor();
+  await details.close();
   const d = await waitFor(async () => ((await device())?.network_guard === true ? device() : null), 'the device listed with its network check on');
   assert.equal(d?.network_guard, true);
 });
@@ -207,7 +212,7 @@ test('a page script posting an SSN as JSON is cancelled: the site receives nothi
   const page = await chatPage(context);
   const result = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.match(result.error ?? '', /TypeError|Failed to fetch/, JSON.stringify(result));
-  const alert = page.getByRole('alert');
+  const alert = notice(page, 'alert');
   await alert.waitFor();
   assert.match(await alert.innerText(), /Sending blocked: sensitive data found/);
   assert.match(await alert.innerText(), /Social Security number/);
@@ -297,11 +302,11 @@ test('after Chrome stops the service worker, the listener is there again and the
   // loads the engine before the user (here, a script) sends anything.
   sites.clearReceived();
   await page.reload();
-  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   const r = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.ok(r.error, JSON.stringify(r));
   assert.deepEqual(receivedBodies(), []);
-  await page.getByRole('alert').filter({ hasText: 'Sending blocked: sensitive data found' }).waitFor();
+  await notice(page, 'alert', { hasText: 'Sending blocked: sensitive data found' }).waitFor();
   await page.close();
 });
 

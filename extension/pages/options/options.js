@@ -25,6 +25,14 @@ async function main() {
   setText('last-refused', s.lastRefused ? `${formatTime(s.lastRefused.at)}: ${s.lastRefused.reason}` : 'none');
   setText('rules', s.rules ? `${s.rules.installed} installed${s.rules.error ? `; the browser refused the last update: ${s.rules.error}` : ''}` : 'not installed yet');
   setText('queued', `${s.queued}${s.dropped ? `, ${s.dropped} dropped because the queue was full` : ''}`);
+  const n = s.networkGuard;
+  const c = n.counts;
+  setText(
+    'network',
+    n.on
+      ? `on: since this worker started, ${c.inspected} request bodies checked, ${c.blocked} cancelled; ${c.unchecked} sent before the engine had loaded, ${c.unreadable} the browser did not show`
+      : `off: ${n.reason ?? 'unknown reason'}`,
+  );
   const list = $('hosts');
   list.replaceChildren(...s.inspectedHosts.map((h) => Object.assign(document.createElement('li'), { textContent: h })));
 }
