@@ -19,7 +19,6 @@ import { Browser, extensionId, removeManagedPolicy, writeManagedPolicy } from '.
 import { LifeguardServer } from '../lib/server.js';
 import { FakeSites, SERVER_HOST } from '../lib/sites.js';
 import { ROOT, cleanup, tempDir, waitFor } from '../lib/util.js';
-import { notice } from '../lib/notices.js';
 
 const id = extensionId();
 const HOST = 'ai.redondo.org';
@@ -120,7 +119,7 @@ async function device() {
 async function chatPage(ctx, url = `https://${HOST}/chat/textarea`) {
   const page = await ctx.newPage();
   await page.goto(url);
-  if (new URL(url).hostname === HOST) await notice(page, 'note', { name: 'Public records notice' }).waitFor();
+  if (new URL(url).hostname === HOST) await page.getByRole('note', { name: 'Public records notice' }).waitFor();
   return page;
 }
 
@@ -212,7 +211,7 @@ test('a page script posting an SSN as JSON is cancelled: the site receives nothi
   const page = await chatPage(context);
   const result = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.match(result.error ?? '', /TypeError|Failed to fetch/, JSON.stringify(result));
-  const alert = notice(page, 'alert');
+  const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.innerText(), /Sending blocked: sensitive data found/);
   assert.match(await alert.innerText(), /Social Security number/);
@@ -302,11 +301,11 @@ test('after Chrome stops the service worker, the listener is there again and the
   // loads the engine before the user (here, a script) sends anything.
   sites.clearReceived();
   await page.reload();
-  await notice(page, 'note', { name: 'Public records notice' }).waitFor();
+  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
   const r = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.ok(r.error, JSON.stringify(r));
   assert.deepEqual(receivedBodies(), []);
-  await notice(page, 'alert', { hasText: 'Sending blocked: sensitive data found' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Sending blocked: sensitive data found' }).waitFor();
   await page.close();
 });
 
