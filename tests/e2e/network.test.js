@@ -265,6 +265,33 @@ test('form-encoded, text/plain, escaped JSON and multipart text fields are read 
   await page.close();
 });
 
+test('a form a page script submits (a POST navigation) is cancelled too; a clean one is submitted', async () => {
+  sites.clearReceived();
+  const page = await chatPage(context);
+  const before = (await server.events({ kind: 'request_blocked' })).length;
+  /** @param {string} prompt */
+  const submit = (prompt) =>
+    page.evaluate((prompt) => {
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = '/api/send';
+      const field = document.createElement('input');
+      field.name = 'prompt';
+      field.value = prompt;
+      form.append(field);
+      document.body.append(form);
+      form.submit();
+    }, prompt);
+  await submit(SSN);
+  await waitFor(async () => (await server.events({ kind: 'request_blocked' })).length === before + 1 || null, 'the cancelled form post reported');
+  assert.deepEqual(receivedBodies(), []);
+  await page.goto(`https://${HOST}/chat/textarea`);
+  await submit('When is the next council meeting?');
+  await page.waitForURL(`https://${HOST}/api/send`);
+  assert.deepEqual(receivedBodies(), [new URLSearchParams({ prompt: 'When is the next council meeting?' }).toString()]);
+  await page.close();
+});
+
 test('what leaves for an inspected host from another page is checked; what a page elsewhere sends to its own site is not', async () => {
   sites.clearReceived();
   const page = await context.newPage();
