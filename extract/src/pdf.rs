@@ -46,9 +46,14 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, inflated: &mut u64, sink: &
 fn load_error(e: lopdf::Error) -> Unreadable {
     match e {
         lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword | lopdf::Error::AlreadyEncrypted => Unreadable::Encrypted,
-        lopdf::Error::Decompress(_) => Unreadable::Limits,
+        e if is_bomb(&e) => Unreadable::Limits,
         _ => Unreadable::Malformed,
     }
+}
+
+/// A stream that would inflate past its bound (other decoding errors are damage).
+fn is_bomb(e: &lopdf::Error) -> bool {
+    matches!(e, lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. } | lopdf::DecompressError::TooManyFilters { .. }))
 }
 
 struct PageReader<'a> {
@@ -108,10 +113,7 @@ impl<'a> PageReader<'a> {
     /// A page's content streams, concatenated, inflated within the budget.
     fn content_of_page(&mut self, page_id: ObjectId) -> Result<Vec<u8>, Unreadable> {
         let limit = usize::try_from(self.budget).unwrap_or(usize::MAX);
-        let data = self.doc.get_page_content_with_limit(page_id, limit).map_err(|e| match e {
-            lopdf::Error::Decompress(_) => Unreadable::Limits,
-            _ => Unreadable::Malformed,
-        });
+        let data = self.doc.get_page_content_with_limit(page_id, limit).map_err(|e| if is_bomb(&e) { Unreadable::Limits } else { Unreadable::Malformed });
         // A page without content streams is a blank page.
         let data = match data {
             Ok(d) => d,
@@ -140,7 +142,7 @@ impl<'a> PageReader<'a> {
             if let Some(cmap) = font.get(b"ToUnicode").ok().and_then(|o| self.doc.dereference(o).ok()).and_then(|(_, o)| o.as_stream().ok()) {
                 match cmap.decompressed_content_with_limit(limit) {
                     Ok(d) => self.spend(d.len())?,
-                    Err(lopdf::Error::Decompress(_)) => return Err(Unreadable::Limits),
+                    Err(e) if is_bomb(&e) => return Err(Unreadable::Limits),
                     Err(_) => self.spend(cmap.content.len())?,
                 }
             }
@@ -219,7 +221,7 @@ impl<'a> PageReader<'a> {
                     self.spend(MIN_COST)?;
                     let data = match form.decompressed_content_with_limit(usize::try_from(self.budget).unwrap_or(usize::MAX)) {
                         Ok(d) => d,
-                        Err(lopdf::Error::Decompress(_)) => return Err(Unreadable::Limits),
+                        Err(e) if is_bomb(&e) => return Err(Unreadable::Limits),
                         Err(_) => form.content.clone(),
                     };
                     self.spend(data.len())?;
