@@ -231,10 +231,11 @@ async function onInspect(parts, via, sender) {
     const ok =
       (p?.kind === 'plain' && typeof p.text === 'string') ||
       (p?.kind === 'html' && typeof p.html === 'string') ||
+      (p?.kind === 'rtf' && typeof p.rtf === 'string') ||
       (p?.kind === 'file' && typeof p.name === 'string' && typeof p.type === 'string' && typeof p.base64 === 'string' && p.base64.length <= (MAX_FILE_BYTES_TO_WORKER * 4) / 3 + 4) ||
       (p?.kind === 'unreadable' && typeof p.reason === 'string');
     if (!ok) return { ok: false, error: 'not an inspection' };
-    size += p.text?.length ?? p.html?.length ?? p.base64?.length ?? 0;
+    size += p.text?.length ?? p.html?.length ?? p.rtf?.length ?? p.base64?.length ?? 0;
   }
   if (size > 2 * MAX_SCAN_CHARS + MAX_FILE_BYTES_TO_WORKER * 2) return { ok: false, error: 'too much to inspect' };
   const [policy, person] = await Promise.all([currentPolicy(), who()]);

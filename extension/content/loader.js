@@ -19,6 +19,11 @@
 
   /** Events the guard dispatched itself when replaying an allowed drop or file choice. */
   const replayed = new WeakSet();
+  /** File inputs whose chosen files are being checked (paste-guard.js lets go of them). */
+  /** @type {WeakSet<HTMLInputElement>} */
+  const holding = new WeakSet();
+  /** What capture() answers for an event to stop without deciding it. */
+  const HOLD = Symbol('hold');
   /** @type {any[]} */
   const pending = [];
   /** @type {{handle: (c: any, e: Event|null) => void}|null} */
@@ -75,7 +80,7 @@
       const dt = /** @type {ClipboardEvent} */ (e).clipboardData;
       if (!dt) return null;
       const target = editableTarget(e);
-      return { via: 'paste', text: dt.getData('text/plain'), html: dt.getData('text/html'), files: [...dt.files], target, selection: selectionOf(target) };
+      return { via: 'paste', text: dt.getData('text/plain'), html: dt.getData('text/html'), rtf: dt.getData('text/rtf'), files: [...dt.files], target, selection: selectionOf(target) };
     }
     if (e.type === 'drop') {
       const de = /** @type {DragEvent} */ (e);
@@ -86,6 +91,7 @@
         via: 'drop',
         text: dt.getData('text/plain'),
         html: dt.getData('text/html'),
+        rtf: dt.getData('text/rtf'),
         files: [...dt.files],
         target,
         origin: de.composedPath()[0],
@@ -103,8 +109,15 @@
     }
     if (e.type === 'change' || e.type === 'input') {
       const input = fileInputOf(e);
-      const files = [...(input?.files ?? [])];
-      if (!input || !files.length) return null;
+      if (!input) return null;
+      // The `change` after `input` for a choice being checked (or any event meanwhile).
+      if (holding.has(input)) return HOLD;
+      const files = [...(input.files ?? [])];
+      if (!files.length) return null;
+      // Until the guard has decided, the input holds no file: a listener the guard cannot
+      // stop (inside a shadow root, where `change` never reaches window) finds it empty.
+      holding.add(input);
+      input.value = '';
       return { via: 'file', eventType: e.type, text: '', files, target: input, selection: null };
     }
     return null;
@@ -125,13 +138,18 @@
     if (!root) return null;
     /** @type {HTMLInputElement[]} */
     const inputs = [...root.querySelectorAll('input[type=file]')];
-    return inputs.find((i) => i.files?.length) ?? null;
+    return inputs.find((i) => holding.has(i) || i.files?.length) ?? null;
   }
 
   /** @param {Event} e */
   function onEvent(e) {
     const c = capture(e);
-    if (!c || (!c.text && !c.html && !c.files.length)) return;
+    if (c === HOLD) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      return;
+    }
+    if (!c || (!c.text && !c.html && !c.rtf && !c.files.length)) return;
     if (guard) {
       guard.handle(c, e);
       return;
@@ -146,10 +164,10 @@
   for (const type of ['paste', 'drop', 'beforeinput', 'change', 'input']) {
     window.addEventListener(type, onEvent, { capture: true });
   }
-  g[MARK] = { replayed };
+  g[MARK] = { replayed, holding };
 
   import(chrome.runtime.getURL('content/paste-guard.js'))
-    .then((m) => m.startGuard({ replayed }))
+    .then((m) => m.startGuard({ replayed, holding }))
     .then((ready) => {
       guard = ready;
       for (const c of pending.splice(0)) ready.handle(c, null);

@@ -2,7 +2,7 @@
  * What the paste guard shows in the page: a notice when a paste is blocked or redacted, the
  * warning dialog, and the public-records notice on authorized tools (APP 04.05 §VI).
  *
- * Everything lives in a shadow root on an element of our own, styled by a constructed
+ * Everything lives in a closed shadow root on an element of our own, styled by a constructed
  * stylesheet (not subject to the page's CSS, and not an inline style its CSP could refuse).
  * Rule messages and citations come from the policy and are shown with textContent only.
  */
@@ -43,7 +43,8 @@ function host(kind) {
   // Inline !important beats any page rule that would hide or move the notice.
   el.style.setProperty('all', 'initial', 'important');
   el.style.setProperty('display', 'block', 'important');
-  const root = el.attachShadow({ mode: 'open' });
+  // Closed: a page script sees the host element and nothing in it.
+  const root = el.attachShadow({ mode: 'closed' });
   if (!sheet) {
     sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);

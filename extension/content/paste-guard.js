@@ -37,6 +37,7 @@ import { startTyping } from './typing-guard.js';
  * @property {'paste'|'drop'|'file'} via
  * @property {string} text
  * @property {string} [html]
+ * @property {string} [rtf]
  * @property {File[]} files
  * @property {HTMLElement|null} target
  * @property {any} selection
@@ -71,9 +72,10 @@ function pageUrl() {
 /**
  * Loads the engine (or finds the page forbids it) and the policy in force; returns the
  * guard loader.js hands events to.
- * @param {{replayed: WeakSet<Event>}} env
+ * @param {{replayed: WeakSet<Event>, holding: WeakSet<HTMLInputElement>}} env `holding`: file
+ *   inputs loader.js emptied while their files are checked
  */
-export async function startGuard({ replayed }) {
+export async function startGuard({ replayed, holding }) {
   /** @type {{engine: import('../wasm/lifeguard_core.js').WasmEngine|null, who: {department: string|null, user: string|null}}} */
   const state = { engine: null, who: { department: null, user: null } };
   try {
@@ -181,6 +183,7 @@ export async function startGuard({ replayed }) {
     const parts = [];
     if (c.text) parts.push({ kind: 'plain', text: c.text });
     if (c.html) parts.push({ kind: 'html', html: c.html });
+    if (c.rtf) parts.push({ kind: 'rtf', rtf: c.rtf });
     return parts;
   }
 
@@ -213,13 +216,13 @@ export async function startGuard({ replayed }) {
     if (v.action === 'allow') {
       // A beforeinput after a paste event this guard let through: already reported.
       if (!c.second) report(v.report.now, v, v.counts, c.via);
-      if (c.deferred) replayWith(c, [], c.text, c.html ?? '', []);
+      if (c.deferred) replayWith(c, [], c.text, true, []);
       return;
     }
     stop(e);
     carryOut(v, c, {
-      original: () => replayWith(c, [], c.text, c.html ?? '', []),
-      redacted: () => replayWith(c, [], v.insert ?? '', '', []),
+      original: () => replayWith(c, [], c.text, true, []),
+      redacted: () => replayWith(c, [], v.insert ?? '', false, []),
     });
   }
 
@@ -262,34 +265,24 @@ export async function startGuard({ replayed }) {
     showNotice({ title: `The ${c.via === 'file' ? 'file' : 'paste'} could not be checked, so it was not added`, message: null, policyRef: null, counts: {}, tone: 'block' });
   }
 
-  /** File inputs being checked: a second event for the same choice is already held. */
-  /** @type {WeakSet<HTMLInputElement>} */
-  const fileChecks = new WeakSet();
-
   /**
-   * Files (with or without text): held back, read, decided, then replayed or dropped.
+   * Files (with or without text): held back, read, decided, then replayed or dropped. A file
+   * input was emptied by loader.js, which holds its other events until `holding` lets go.
    * @param {Captured} c
    * @param {Event|null} e
    */
   function decideFiles(c, e) {
     stop(e);
     const input = c.via === 'file' ? /** @type {HTMLInputElement} */ (c.target) : null;
-    if (input) {
-      // `input` and `change` follow each other for one choice: hold both, replay both.
-      if (fileChecks.has(input)) return;
-      fileChecks.add(input);
-    }
     readAndInspect(c)
       .then(({ v, formats }) => {
-        if (input) fileChecks.delete(input);
+        if (input) holding.delete(input);
         const types = input ? ['input', 'change'] : [];
         if (v.action === 'allow') {
           report(v.report.now, v, v.counts, c.via);
-          replayWith(c, c.files, c.text, c.html ?? '', types);
+          replayWith(c, c.files, c.text, true, types);
           return;
         }
-        // Until the user decides, the input holds no file the page could submit.
-        if (input) input.value = '';
         // Text files are redacted in place; a document or a file nobody could read cannot be,
         // so the redacted choice leaves it out.
         const redactedFiles = () =>
@@ -298,12 +291,12 @@ export async function startGuard({ replayed }) {
             return formats[i] === 'text' && r !== null ? [new File([r], f.name, { type: f.type, lastModified: f.lastModified })] : [];
           });
         carryOut(v, c, {
-          original: () => replayWith(c, c.files, c.text, c.html ?? '', types),
-          redacted: () => replayWith(c, redactedFiles(), c.text ? (v.insert ?? '') : '', '', types),
+          original: () => replayWith(c, c.files, c.text, true, types),
+          redacted: () => replayWith(c, redactedFiles(), c.text || c.html || c.rtf ? (v.insert ?? '') : '', false, types),
         });
       })
       .catch((err) => {
-        if (input) fileChecks.delete(input);
+        if (input) holding.delete(input);
         failed(c, err);
       });
   }
@@ -328,14 +321,16 @@ export async function startGuard({ replayed }) {
    * @param {Captured} c
    * @param {File[]} files
    * @param {string} text
-   * @param {string} html only with the original text (never with redacted text)
+   * @param {boolean} original whether this is the original data: then the rich flavours
+   *   (HTML, RTF) go with it; redacted data is plain text only
    * @param {string[]} types for file inputs: the events to replay
    */
-  function replayWith(c, files, text, html, types) {
+  function replayWith(c, files, text, original, types) {
     const dt = new DataTransfer();
     for (const f of files) dt.items.add(f);
     if (text) dt.setData('text/plain', text);
-    if (html) dt.setData('text/html', html);
+    if (original && c.html) dt.setData('text/html', c.html);
+    if (original && c.rtf) dt.setData('text/rtf', c.rtf);
     if (c.via === 'file') {
       const input = /** @type {HTMLInputElement} */ (c.target);
       input.files = dt.files;

@@ -1,5 +1,6 @@
 /**
- * Turns what a user action brings in (the flavours of a paste, its files) into the parts
+ * Turns what a user action brings in (the flavours of a paste: text, HTML, RTF; its files)
+ * into the parts
  * lifeguard-core inspects, and asks the engine. The same code runs in a content script that
  * may run WebAssembly and in the service worker for pages whose CSP forbids it.
  *
@@ -19,6 +20,7 @@ export const MAX_FILE_BYTES_TO_WORKER = 32 * 1024 * 1024;
  * A part as a content script holds it: `bytes` in the page; `base64` in a message.
  * @typedef {{kind: 'plain', text: string}
  *   | {kind: 'html', html: string}
+ *   | {kind: 'rtf', rtf: string}
  *   | {kind: 'file', name: string, type: string, bytes?: Uint8Array, base64?: string}
  *   | {kind: 'unreadable', reason: string}} Part
  */
@@ -26,14 +28,14 @@ export const MAX_FILE_BYTES_TO_WORKER = 32 * 1024 * 1024;
 /**
  * @typedef {object} Resolved what the engine inspects, part by part
  * @property {string[]} texts
- * @property {('plain'|'html'|'file'|'unreadable')[]} kinds
+ * @property {('plain'|'html'|'rtf'|'file'|'unreadable')[]} kinds
  * @property {(string|null)[]} formats for files: what lifeguard-extract read them as (`text`, `pdf`, ...), else null
  * @property {(string|null)[]} reasons for unreadable files: why
  */
 
 /** Whether resolving these parts needs lifeguard-extract. */
 export function needsExtractor(/** @type {Part[]} */ parts) {
-  return parts.some((p) => p.kind === 'html' || p.kind === 'file');
+  return parts.some((p) => p.kind === 'html' || p.kind === 'rtf' || p.kind === 'file');
 }
 
 /**
@@ -53,6 +55,14 @@ export function resolveParts(parts) {
     } else if (p.kind === 'html') {
       r.texts.push(htmlText(p.html));
       r.kinds.push('html');
+      r.formats.push(null);
+      r.reasons.push(null);
+    } else if (p.kind === 'rtf') {
+      const got = extractSync(new TextEncoder().encode(p.rtf), 'clipboard.rtf', 'text/rtf');
+      // A flavour that cannot be read must not wave the paste through.
+      if (!got.ok) throw new Error(`the pasted RTF could not be read: ${got.message}`);
+      r.texts.push(got.text);
+      r.kinds.push('rtf');
       r.formats.push(null);
       r.reasons.push(null);
     } else if (p.kind === 'file') {

@@ -52,7 +52,7 @@
  * Something a content script asks the service worker to inspect when the page forbids the
  * engine in the content script: text as it is, HTML to read the text of, file bytes
  * (base64) to extract the text of.
- * @typedef {{kind: 'plain', text: string} | {kind: 'html', html: string} | {kind: 'file', name: string, type: string, base64: string}} RawPart
+ * @typedef {{kind: 'plain', text: string} | {kind: 'html', html: string} | {kind: 'rtf', rtf: string} | {kind: 'file', name: string, type: string, base64: string} | {kind: 'unreadable', reason: string}} RawPart
  */
 
 /**

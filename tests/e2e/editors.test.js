@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { composer, openChat, realPaste, startStack } from '../lib/harness.js';
 import { CHAT_EDITORS } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
+import { notice } from '../lib/notices.js';
 
 const HOST = 'ai.redondo.org';
 const CLEAN = 'Draft a friendly reminder about the library book sale.';
@@ -51,7 +52,7 @@ describe('chat site with real editors (strict CSP)', () => {
         stack.sites.clearReceived();
         const page = await openChat(stack, editor);
         await realPaste(page, '[data-composer]', SSN_TEXT);
-        const alert = page.getByRole('alert');
+        const alert = notice(page, 'alert');
         await alert.waitFor();
         assert.match(await alert.innerText(), /Social Security number/);
         await page.click('#send');

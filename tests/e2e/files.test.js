@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openChat, startStack } from '../lib/harness.js';
 import { ROOT, waitFor } from '../lib/util.js';
+import { notice, noticeButton } from '../lib/notices.js';
 
 const HOST = 'ai.redondo.org';
 const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
@@ -50,7 +51,7 @@ for (const [mode, csp] of [
         stack.sites.clearReceived();
         const page = await openChat(stack, 'textarea', { csp });
         await choose(page, path.join(FIXTURES, name));
-        const alert = page.getByRole('alert');
+        const alert = notice(page, 'alert');
         await alert.waitFor();
         assert.match(await alert.innerText(), /File blocked: sensitive data found/);
         assert.match(await alert.innerText(), /Social Security number/);
@@ -87,16 +88,16 @@ describe('files that cannot be read (the policy\'s unreadable_files rule: warn)'
     stack.sites.clearReceived();
     const page = await openChat(stack, 'textarea');
     const file = path.join(EXTRACT_FIXTURES, 'encrypted.pdf');
-    const dialog = page.getByRole('alertdialog');
+    const dialog = notice(page, 'alertdialog');
     await choose(page, file);
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /This file could not be checked/);
     assert.match(await dialog.innerText(), /could not read this file/);
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await noticeButton(page, 'Cancel').click();
     await dialog.waitFor({ state: 'detached' });
 
     await choose(page, file);
-    await page.getByRole('button', { name: 'Upload anyway' }).click();
+    await noticeButton(page, 'Upload anyway').click();
     await page.locator('#log').filter({ hasText: 'uploaded encrypted.pdf' }).waitFor();
     const up = stack.sites.uploads(HOST);
     assert.deepEqual(
@@ -116,8 +117,8 @@ describe('files that cannot be read (the policy\'s unreadable_files rule: warn)'
     stack.sites.clearReceived();
     const page = await openChat(stack, 'textarea');
     await choose(page, path.join(EXTRACT_FIXTURES, 'image.png'));
-    await page.getByRole('button', { name: 'Upload with the data removed' }).click();
-    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    await noticeButton(page, 'Upload with the data removed').click();
+    await notice(page, 'alertdialog').waitFor({ state: 'detached' });
     await choose(page, path.join(FIXTURES, 'memo.txt'));
     await page.locator('#log').filter({ hasText: 'uploaded memo.txt' }).waitFor();
     assert.deepEqual(uploaded(), ['memo.txt']);

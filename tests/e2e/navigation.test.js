@@ -11,6 +11,7 @@ import { writeManagedPolicy } from '../lib/browser.js';
 import { startStack } from '../lib/harness.js';
 import { SERVER_HOST } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
+import { notice, noticeButton } from '../lib/notices.js';
 
 /** @type {Awaited<ReturnType<typeof startStack>>} */
 let stack;
@@ -140,11 +141,11 @@ describe('warned sites', () => {
 describe('authorized tools', () => {
   test('the City enterprise AI shows its public-records notice (APP 04.05 §VI)', async () => {
     const page = await visit('https://ai.redondo.org/');
-    const note = page.getByRole('note', { name: 'Public records notice' });
+    const note = notice(page, 'note', { name: 'Public records notice' });
     await note.waitFor();
     assert.match(await note.innerText(), /public record under the California Public Records Act/);
     assert.match(await note.innerText(), /§VI/);
-    await page.getByRole('button', { name: 'Dismiss the public records notice' }).click();
+    await noticeButton(page, 'Dismiss the public records notice').click();
     await note.waitFor({ state: 'detached' });
     await page.close();
   });

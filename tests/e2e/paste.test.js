@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dropFile, realPaste, startStack } from '../lib/harness.js';
 import { tempDir, waitFor } from '../lib/util.js';
+import { notice, noticeButton } from '../lib/notices.js';
 
 const SSN_TEXT = 'Employee Jane Roe, SSN 123-45-6789, start date Monday.';
 const CARD_TEXT = 'Refund to card 4111 1111 1111 1111 please.';
@@ -32,7 +33,7 @@ async function open(url) {
   const page = await stack.browser.context.newPage();
   await page.goto(url);
   // The guard is ready once it has shown the tool's public-records notice.
-  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   return page;
 }
 
@@ -52,7 +53,7 @@ for (const [mode, url] of [
     test('an SSN pasted into a textarea is blocked: nothing inserted, the user told why', async () => {
       const page = await open(url);
       await realPaste(page, '#ta', SSN_TEXT);
-      const alert = page.getByRole('alert');
+      const alert = notice(page, 'alert');
       await alert.waitFor();
       assert.match(await alert.innerText(), /Paste blocked: sensitive data found/);
       assert.match(await alert.innerText(), /Social Security number/);
@@ -65,8 +66,8 @@ for (const [mode, url] of [
       for (const ssn of ['123\u00a045\u00a06789', '123\u201145\u20116789', '\uff11\uff12\uff13-\uff14\uff15-\uff16\uff17\uff18\uff19', '123-4\u200b5-6789']) {
         const page = await open(url);
         await realPaste(page, '#ta', `Employee Jane Roe, SSN ${ssn}, start date Monday.`);
-        await page.getByRole('alert').waitFor();
-        assert.match(await page.getByRole('alert').innerText(), /Social Security number/, JSON.stringify(ssn));
+        await notice(page, 'alert').waitFor();
+        assert.match(await notice(page, 'alert').innerText(), /Social Security number/, JSON.stringify(ssn));
         assert.equal(await page.inputValue('#ta'), '', `nothing of ${JSON.stringify(ssn)} reaches the page`);
         await page.close();
       }
@@ -75,7 +76,7 @@ for (const [mode, url] of [
     test('an SSN pasted into a contenteditable editor is blocked', async () => {
       const page = await open(url);
       await realPaste(page, '#ce', SSN_TEXT);
-      await page.getByRole('alert').waitFor();
+      await notice(page, 'alert').waitFor();
       assert.equal((await page.locator('#ce').innerText()).trim(), '');
       await page.close();
     });
@@ -94,7 +95,7 @@ for (const [mode, url] of [
       const page = await open(url);
       await realPaste(page, '#ta', EMAIL_TEXT);
       await waitFor(async () => (await page.inputValue('#ta')) === 'Ask [EMAIL] for the agenda.', 'the redacted text');
-      await page.getByRole('status').filter({ hasText: 'replaced with placeholders' }).waitFor();
+      await notice(page, 'status', { hasText: 'replaced with placeholders' }).waitFor();
       await realPaste(page, '#ce', EMAIL_TEXT);
       await waitFor(async () => (await page.locator('#ce').innerText()).trim() === 'Ask [EMAIL] for the agenda.', 'the redacted editor text');
       await page.close();
@@ -102,22 +103,22 @@ for (const [mode, url] of [
 
     test('a card number warns: remove the data, paste anyway, or cancel', async () => {
       const page = await open(url);
-      const dialog = page.getByRole('alertdialog');
+      const dialog = notice(page, 'alertdialog');
       await realPaste(page, '#ta', CARD_TEXT);
       await dialog.waitFor();
       assert.match(await dialog.innerText(), /payment card number/);
       assert.equal(await page.inputValue('#ta'), '', 'nothing is inserted before the user decides');
-      await page.getByRole('button', { name: 'Cancel' }).click();
+      await noticeButton(page, 'Cancel').click();
       await dialog.waitFor({ state: 'detached' });
       assert.equal(await page.inputValue('#ta'), '');
 
       await realPaste(page, '#ta', CARD_TEXT);
-      await page.getByRole('button', { name: 'Paste with the data removed' }).click();
+      await noticeButton(page, 'Paste with the data removed').click();
       await waitFor(async () => (await page.inputValue('#ta')) === 'Refund to card [CARD] please.', 'the redacted text');
 
       await page.fill('#ta', '');
       await realPaste(page, '#ce', CARD_TEXT);
-      await page.getByRole('button', { name: 'Paste anyway' }).click();
+      await noticeButton(page, 'Paste anyway').click();
       await waitFor(async () => (await page.locator('#ce').innerText()).trim() === CARD_TEXT, 'the original text');
       await page.close();
     });
@@ -125,7 +126,7 @@ for (const [mode, url] of [
     test('a dropped text file with PII is not added; a clean one is', async () => {
       const page = await open(url);
       await dropFile(page, '#drop', 'staff.txt', `Name: Jane Roe\n${SSN_TEXT}\n`);
-      const alert = page.getByRole('alert');
+      const alert = notice(page, 'alert');
       await alert.waitFor();
       assert.match(await alert.innerText(), /Drop blocked/);
       assert.match(await alert.innerText(), /Social Security number/);
@@ -143,7 +144,7 @@ for (const [mode, url] of [
       fs.writeFileSync(path.join(dir, 'staff.csv'), `name,ssn\nJane Roe,123-45-6789\n`);
       fs.writeFileSync(path.join(dir, 'agenda.txt'), 'Agenda: parks.');
       await page.setInputFiles('#file', path.join(dir, 'staff.csv'));
-      await page.getByRole('alert').waitFor();
+      await notice(page, 'alert').waitFor();
       assert.equal(await page.locator('#chosen').textContent(), '');
       assert.equal(await page.evaluate(() => /** @type {HTMLInputElement} */ (document.getElementById('file')).files?.length), 0);
       await page.setInputFiles('#file', path.join(dir, 'agenda.txt'));
@@ -173,7 +174,7 @@ describe('pilots (APP 04.05 §IV.7)', () => {
     await waitFor(async () => (await page.inputValue('#ta')) === 'Summarise the public agenda.', 'public text pasted');
     // An e-mail address, merely redacted elsewhere, is not public data: blocked here.
     await realPaste(page, '#ta', EMAIL_TEXT);
-    const alert = page.getByRole('alert');
+    const alert = notice(page, 'alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /e-mail address/);
     assert.equal(await page.inputValue('#ta'), 'Summarise the public agenda.');
@@ -196,8 +197,8 @@ describe('injection', () => {
       await chrome.scripting.executeScript({ target: { tabId: /** @type {number} */ (tab.id) }, files: ['content/loader.js'] });
     });
     await realPaste(page, '#ta', SSN_TEXT);
-    await page.getByRole('alert').waitFor();
-    assert.equal(await page.getByRole('alert').count(), 1);
+    await notice(page, 'alert').waitFor();
+    assert.equal(await notice(page, 'alert').count(), 1);
     assert.equal(await page.inputValue('#ta'), '');
     await page.close();
   });

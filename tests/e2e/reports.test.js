@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { realPaste, startStack } from '../lib/harness.js';
 import { waitFor } from '../lib/util.js';
+import { notice } from '../lib/notices.js';
 
 /** @type {Awaited<ReturnType<typeof startStack>>} */
 let stack;
@@ -27,9 +28,9 @@ async function makeEvents(n) {
     await waitFor(async () => page.url().includes('/pages/block/block.html') && (await page.locator('#rule').textContent()) === 'openai-chatgpt', 'the block page');
   }
   await page.goto('https://ai.redondo.org/');
-  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   await realPaste(page, '#ta', 'SSN 123-45-6789');
-  await page.getByRole('alert').waitFor();
+  await notice(page, 'alert').waitFor();
   await page.close();
   return n + 1;
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { composer, openChat, realDrop, realPaste, richPaste, startStack } from '../lib/harness.js';
 import { cleanup, tempDir, waitFor } from '../lib/util.js';
+import { notice, noticeButton } from '../lib/notices.js';
 
 const HOST = 'ai.redondo.org';
 const SSN = /\d{3}\D{0,3}\d{2}\D{0,3}\d{4}/;
@@ -59,7 +60,7 @@ for (const editor of ['prosemirror', 'quill', 'lexical', 'contenteditable']) {
       stack.sites.clearReceived();
       const page = await openChat(stack, editor);
       await richPaste(page, '[data-composer]', { html: '<p>Employee <b>Jane Roe</b>, SSN <span>123</span>-<span>45</span>-<i>6789</i></p>' });
-      const alert = page.getByRole('alert');
+      const alert = notice(page, 'alert');
       await alert.waitFor();
       assert.match(await alert.innerText(), /Paste blocked: sensitive data found/);
       assert.match(await alert.innerText(), /Social Security number/);
@@ -72,7 +73,7 @@ for (const editor of ['prosemirror', 'quill', 'lexical', 'contenteditable']) {
       stack.sites.clearReceived();
       const page = await openChat(stack, editor);
       await richPaste(page, '[data-composer]', { text: 'See the record.', html: '<p>See the <a href="https://records.example/?ssn=123-45-6789" title="SSN 123-45-6789">record</a>.</p>' });
-      await page.getByRole('alert').waitFor();
+      await notice(page, 'alert').waitFor();
       assert.equal((await composerText(page)).trim(), '');
       for (const prompt of await sendClean(page)) assert.doesNotMatch(prompt, SSN);
       await page.close();
@@ -83,7 +84,7 @@ for (const editor of ['prosemirror', 'quill', 'lexical', 'contenteditable']) {
       const page = await openChat(stack, editor);
       await richPaste(page, '[data-composer]', { text: 'Ask bob.smith@example.com for the agenda.', html: '<p>Ask <a href="mailto:bob.smith@example.com"><b>bob.smith@example.com</b></a> for the agenda.</p>' });
       await waitFor(async () => (await composerText(page)).includes('Ask [EMAIL] for the agenda.'), 'the redacted text in the composer');
-      await page.getByRole('status').filter({ hasText: 'replaced with placeholders' }).waitFor();
+      await notice(page, 'status', { hasText: 'replaced with placeholders' }).waitFor();
       await page.keyboard.press('Enter');
       const sent = await waitFor(async () => stack.sites.sent(HOST).at(-1) ?? null, 'the prompt');
       assert.equal(sent.trim(), 'Ask [EMAIL] for the agenda.');
@@ -125,8 +126,8 @@ describe('frames without a URL of their own', () => {
       await page.evaluate((t) => navigator.clipboard.writeText(t), 'Employee Jane Roe, SSN 123-45-6789.');
       await frame.click('#ed');
       await page.keyboard.press('Control+V');
-      await frame.getByRole('alert').waitFor();
-      assert.match(await frame.getByRole('alert').innerText(), /Social Security number/);
+      await notice(page, 'alert').waitFor();
+      assert.match(await notice(page, 'alert').innerText(), /Social Security number/);
       assert.doesNotMatch(await frame.locator('#ed').innerText(), SSN);
       // Reported for the tool's host, which the frame's origin is.
       await waitFor(async () => (await stored('paste_blocked')) > before || null, 'the paste_blocked event');
@@ -142,7 +143,7 @@ describe('files dropped from the desktop (the browser\'s own drag and drop)', ()
     const bad = path.join(dir, 'staff.csv');
     fs.writeFileSync(bad, 'name,ssn\nJane Roe,123-45-6789\n');
     await realDrop(page, '#dropzone', [bad]);
-    const alert = page.getByRole('alert');
+    const alert = notice(page, 'alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /Drop blocked/);
     const good = path.join(dir, 'agenda.txt');
@@ -159,19 +160,113 @@ describe('files dropped from the desktop (the browser\'s own drag and drop)', ()
   });
 });
 
+describe('RTF (what Word and WordPad put beside the text)', () => {
+  test('text dropped with an RTF flavour holding an SSN is blocked; the plain flavour alone was clean', async () => {
+    const page = await openChat(stack, 'textarea');
+    const rtf = String.raw`{\rtf1\ansi\deff0{\fonttbl{\f0 Calibri;}}\pard See the record: SSN 123-45-{\b 6789}.\par}`;
+    await realDrop(page, '[data-composer]', [], [
+      { mimeType: 'text/plain', data: 'See the record.' },
+      { mimeType: 'text/rtf', data: rtf },
+    ]);
+    const alert = notice(page, 'alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Drop blocked: sensitive data found/);
+    assert.equal(await page.inputValue('[data-composer]'), '');
+    await page.close();
+  });
+});
+
+describe('file inputs inside shadow roots', () => {
+  /**
+   * A file input in a shadow root of the given mode whose change listener (inside the root,
+   * where `change` never reaches window) uploads the file, as a web component does.
+   * @param {import('playwright-core').Page} page
+   * @param {'open'|'closed'} mode
+   */
+  async function shadowUpload(page, mode) {
+    await page.evaluate((m) => {
+      const host = document.createElement('div');
+      host.id = 'uploader';
+      document.body.append(host);
+      const root = host.attachShadow({ mode: /** @type {ShadowRootMode} */ (m) });
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.id = 'inner-file';
+      input.addEventListener('change', async () => {
+        for (const f of input.files ?? []) {
+          const body = new FormData();
+          body.append('file', f, f.name);
+          await fetch('/api/upload', { method: 'POST', body });
+          document.getElementById('log')?.append(`uploaded ${f.name}\n`);
+        }
+      });
+      root.append(input);
+    }, mode);
+  }
+
+  /**
+   * Chooses a file in the input inside #uploader's shadow root as the file chooser does (CDP
+   * DOM.setFileInputFiles: trusted input and change events), closed roots included.
+   * @param {import('playwright-core').Page} page
+   * @param {string} file
+   */
+  async function chooseInShadow(page, file) {
+    const cdp = await page.context().newCDPSession(page);
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+    /** @param {any} n @returns {any} */
+    const find = (n) => {
+      if (n.nodeName === 'INPUT' && (n.attributes ?? []).includes('inner-file')) return n;
+      for (const c of [...(n.shadowRoots ?? []), ...(n.children ?? [])]) {
+        const f = find(c);
+        if (f) return f;
+      }
+      return null;
+    };
+    const input = find(root);
+    await cdp.send('DOM.setFileInputFiles', { files: [file], backendNodeId: input.backendNodeId });
+    await cdp.detach();
+  }
+
+  for (const mode of /** @type {const} */ (['open', 'closed'])) {
+    test(`a file with an SSN chosen in a ${mode} shadow root is not uploaded; a clean one is`, async () => {
+      stack.sites.clearReceived();
+      const page = await openChat(stack, 'textarea');
+      await shadowUpload(page, mode);
+      const bad = path.join(dir, `staff-${mode}.csv`);
+      fs.writeFileSync(bad, 'name,ssn\nJane Roe,123-45-6789\n');
+      await chooseInShadow(page, bad);
+      await notice(page, 'alert').waitFor();
+      const good = path.join(dir, `agenda-${mode}.txt`);
+      fs.writeFileSync(good, 'Agenda: parks.\n');
+      await chooseInShadow(page, good);
+      await page.locator('#log').filter({ hasText: `uploaded agenda-${mode}.txt` }).waitFor();
+      assert.deepEqual(
+        stack.sites.uploads(HOST).map((u) => u.name),
+        [`agenda-${mode}.txt`],
+      );
+      await page.close();
+    });
+  }
+});
+
 describe('events a page script makes up', () => {
   test('a page script pressing "Paste anyway" in the warning does not paste', async () => {
     const page = await openChat(stack, 'textarea', { csp: false });
     await realPaste(page, '[data-composer]', 'Refund to card 4111 1111 1111 1111 please.');
-    const dialog = page.getByRole('alertdialog');
+    const dialog = notice(page, 'alertdialog');
     await dialog.waitFor();
+    // The notice's shadow root is closed: the page sees the host element and nothing in it.
+    assert.equal(await page.evaluate(() => document.querySelector('lifeguard-notice[data-kind="paste"]')?.shadowRoot ?? null), null);
+    // Clicks it makes up, on the host or anywhere in the dialog, choose nothing.
     await page.evaluate(() => {
-      const root = document.querySelector('lifeguard-notice[data-kind="paste"]')?.shadowRoot;
-      for (const b of root?.querySelectorAll('button') ?? []) if (b.textContent === 'Paste anyway') b.click();
+      const host = document.querySelector('lifeguard-notice[data-kind="paste"]');
+      host?.click();
+      host?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true }));
+      for (const el of document.querySelectorAll('*')) if (el.getBoundingClientRect().width) /** @type {HTMLElement} */ (el).click?.();
     });
     assert.equal(await dialog.count(), 1, 'the dialog is still waiting for the user');
     assert.equal(await page.inputValue('[data-composer]'), '');
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await noticeButton(page, 'Cancel').click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await page.inputValue('[data-composer]'), '');
     await page.close();
@@ -182,7 +277,7 @@ describe('events a page script makes up', () => {
     const before = await stored('paste_blocked');
     // A real one first, so the count below can be trusted to move when the guard reports.
     await realPaste(page, '[data-composer]', 'SSN 123-45-6789');
-    await page.getByRole('alert').waitFor();
+    await notice(page, 'alert').waitFor();
     await waitFor(async () => (await stored('paste_blocked')) === before + 1 || null, 'the real paste reported');
     await page.evaluate(() => document.querySelector('lifeguard-notice[data-kind="paste"]')?.remove());
     await page.evaluate(() => {
@@ -196,7 +291,7 @@ describe('events a page script makes up', () => {
     // A second real paste is reported after anything the synthetic one would have caused:
     // once it is stored, the count says the synthetic one was not.
     await realPaste(page, '[data-composer]', 'SSN 123-45-6789');
-    await page.getByRole('alert').waitFor();
+    await notice(page, 'alert').waitFor();
     await waitFor(async () => (await stored('paste_blocked')) >= before + 2 || null, 'the second real paste reported');
     assert.equal(await stored('paste_blocked'), before + 2);
     await page.close();

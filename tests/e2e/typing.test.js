@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { composer, openChat, startStack } from '../lib/harness.js';
 import { CHAT_EDITORS } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
+import { notice, noticeButton } from '../lib/notices.js';
 
 const HOST = 'ai.redondo.org';
 const SSN = 'SSN 123-45-6789';
@@ -68,7 +69,7 @@ function typingCases({ editor, csp }) {
     await composer(page).click();
     await page.keyboard.type(SSN);
     await page.keyboard.press('Enter');
-    const held = page.getByRole('alert').filter({ hasText: 'Not sent' });
+    const held = notice(page, 'alert', { hasText: 'Not sent' });
     await held.waitFor();
     assert.match(await held.innerText(), /Social Security number/);
     const events = await eventsAfter('send_blocked', before);
@@ -101,10 +102,10 @@ function typingCases({ editor, csp }) {
     await composer(page).click();
     await page.keyboard.type(CARD);
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('alertdialog');
+    const dialog = notice(page, 'alertdialog');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /payment card number/);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await noticeButton(page, 'Cancel').click();
     await dialog.waitFor({ state: 'detached' });
     const c = await eventsAfter('send_cancelled', cancelled);
     assert.deepEqual(c[0].detectors, { credit_card: 1 });
@@ -112,7 +113,7 @@ function typingCases({ editor, csp }) {
     // The Send button asks too; this time the user goes on.
     await page.click('#send');
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Send anyway' }).click();
+    await noticeButton(page, 'Send anyway').click();
     assert.deepEqual(await sentPrompts(1), [CARD]);
     await page.locator('#log').filter({ hasText: 'sent 1' }).waitFor();
     const p = await eventsAfter('send_proceeded', proceeded);
@@ -123,7 +124,7 @@ function typingCases({ editor, csp }) {
     await page.keyboard.type(CARD);
     await page.keyboard.press('Enter');
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await noticeButton(page, 'Cancel').click();
     assert.deepEqual(stack.sites.sent(HOST), [CARD], 'sent exactly once');
     await page.close();
   });
@@ -142,7 +143,7 @@ function typingCases({ editor, csp }) {
     assert.deepEqual(await sentPrompts(2), [CLEAN, 'Summarise the parks plan.']);
     await page.locator('#log').filter({ hasText: 'sent 2' }).waitFor();
     assert.equal(await typingNotice(page).count(), 0);
-    assert.equal(await page.getByRole('alertdialog').count(), 0);
+    assert.equal(await notice(page, 'alertdialog').count(), 0);
     await page.close();
   });
 }

@@ -10,6 +10,7 @@ import { Browser, removeManagedPolicy, writeManagedPolicy } from './browser.js';
 import { LifeguardServer } from './server.js';
 import { FakeSites, SERVER_HOST } from './sites.js';
 import { cleanup, tempDir, waitFor } from './util.js';
+import { notice } from './notices.js';
 
 export const DEPARTMENT = 'planning';
 
@@ -89,7 +90,7 @@ export async function dropFile(page, selector, name, content) {
 export async function openChat(stack, editor, { host = 'ai.redondo.org', csp = true } = {}) {
   const page = await stack.browser.context.newPage();
   await page.goto(`https://${host}/chat/${editor}${csp ? '' : '?nocsp'}`);
-  if (host === 'ai.redondo.org') await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  if (host === 'ai.redondo.org') await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   await page.locator('body[data-chat-ready]').waitFor({ state: 'attached' });
   await composer(page).waitFor();
   return page;
@@ -123,18 +124,20 @@ export async function richPaste(page, selector, { html, text }) {
 }
 
 /**
- * Drops files from disk on an element as a user dragging them from the desktop does: the
- * browser's own drag events (CDP Input.dispatchDragEvent), trusted, with the real files.
+ * Drops files from disk, or data of other kinds, on an element as a user dragging them from
+ * the desktop or another application does: the browser's own drag events (CDP
+ * Input.dispatchDragEvent), trusted, with the real files.
  * @param {import('playwright-core').Page} page
  * @param {string} selector
  * @param {string[]} paths files on disk
+ * @param {{mimeType: string, data: string}[]} [items] flavours (text/plain, text/html, text/rtf)
  */
-export async function realDrop(page, selector, paths) {
+export async function realDrop(page, selector, paths, items = []) {
   const box = await page.locator(selector).boundingBox();
   if (!box) throw new Error(`${selector} is not visible`);
   const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
   const cdp = await page.context().newCDPSession(page);
-  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  const data = { items, files: paths, dragOperationsMask: 1 };
   for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
   await cdp.detach();
 }

@@ -110,8 +110,8 @@ impl WasmEngine {
 
     /// Decides everything one user action brings in (`inspect::Inspection` as JSON, findings
     /// with UTF-16 offsets into their part's scanned text). `texts[i]` is read as `kinds[i]`:
-    /// `plain` and `html` are the flavours of one paste or drop (for `html`, its text as
-    /// lifeguard-extract reads it), `file` the text of a file,
+    /// `plain`, `html` and `rtf` are the flavours of one paste or drop (for `html` and `rtf`,
+    /// their text as lifeguard-extract reads it), `file` the text of a file,
     /// `unreadable` a file that could not be read (its text is ignored). `via` is `paste`,
     /// `drop`, `file`, `typing` or `request`. Throws for an unknown kind or way.
     // Plain values across the wasm boundary, as `scan` takes them.
@@ -126,10 +126,10 @@ impl WasmEngine {
             .zip(&kinds)
             .map(|(t, k)| match k.as_str() {
                 "plain" => Ok(Part::Plain(t)),
-                "html" => Ok(Part::Html(t)),
+                "html" | "rtf" => Ok(Part::Rich(t)),
                 "file" => Ok(Part::File(t)),
                 "unreadable" => Ok(Part::Unreadable),
-                _ => Err(JsError::new(&format!("inspect: `{k}` is not a kind of part (plain, html, file, unreadable)"))),
+                _ => Err(JsError::new(&format!("inspect: `{k}` is not a kind of part (plain, html, rtf, file, unreadable)"))),
             })
             .collect::<Result<Vec<_>, _>>()?;
         let paste = Paste { department: department.as_deref(), user: user.as_deref(), url: url.as_deref(), now: now as i64 };
@@ -141,7 +141,7 @@ impl WasmEngine {
             if raw.is_empty() {
                 continue;
             }
-            let (Part::Plain(text) | Part::Html(text) | Part::File(text)) = part else { continue };
+            let (Part::Plain(text) | Part::Rich(text) | Part::File(text)) = part else { continue };
             utf16.extend(utf16_spans(text, &raw));
         }
         let findings: Vec<_> = v.findings.iter().zip(utf16).map(|(f, (start_utf16, end_utf16))| JsPartFinding { part: f.part, rated: f.rated, start_utf16, end_utf16 }).collect();

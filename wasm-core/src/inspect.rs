@@ -1,5 +1,5 @@
 //! Everything one user action brings into an AI tool, decided at once: the flavours of a
-//! paste or drop (`text/plain`, `text/html`), the files with it, files that could not be
+//! paste or drop (`text/plain`, `text/html`, `text/rtf`), the files with it, files that could not be
 //! read, typed text before it is sent, a request body leaving the page.
 //!
 //! The extension hands over what it read and carries out the answer; it ranks nothing
@@ -27,9 +27,9 @@ use crate::{Engine, scanner};
 pub enum Part<'a> {
     /// The `text/plain` flavour of a paste or drop, typed text, or a request body.
     Plain(&'a str),
-    /// The text of the `text/html` flavour of the same paste or drop (what a rich editor
-    /// would insert: `lifeguard-extract` reads it as a browser renders it).
-    Html(&'a str),
+    /// The text of a rich flavour of the same paste or drop, `text/html` or `text/rtf` (what
+    /// a rich editor would insert; `lifeguard-extract` reads it as it is rendered).
+    Rich(&'a str),
     /// The text of a file (read or extracted by the extension).
     File(&'a str),
     /// A file whose text could not be read.
@@ -138,7 +138,7 @@ pub struct Inspection<'p> {
     /// `allow` (nothing to redact) and for unreadable files.
     pub redacted: Vec<Option<String>>,
     /// What to insert in place of the paste or drop when it is redacted: the redacted
-    /// plain flavour, else the redacted text of the HTML (never HTML).
+    /// plain flavour, else the redacted text of the rich one (never HTML or RTF).
     pub insert: Option<String>,
     /// What to report.
     pub report: Reports,
@@ -147,7 +147,7 @@ pub struct Inspection<'p> {
 /// The text of each part the detectors scan.
 fn scanned_text<'a>(part: &Part<'a>) -> &'a str {
     match *part {
-        Part::Plain(t) | Part::Html(t) | Part::File(t) => t,
+        Part::Plain(t) | Part::Rich(t) | Part::File(t) => t,
         Part::Unreadable => "",
     }
 }
@@ -213,7 +213,7 @@ pub(crate) fn inspect<'p>(engine: &'p Engine, parts: &[Part<'_>], via: Via, past
         for ((part, text), found) in parts.iter().zip(&texts).zip(&raw_findings) {
             out.redacted.push((*part != Part::Unreadable).then(|| redact(text, found)));
         }
-        let plain = parts.iter().position(|p| matches!(p, Part::Plain(_))).or_else(|| parts.iter().position(|p| matches!(p, Part::Html(_))));
+        let plain = parts.iter().position(|p| matches!(p, Part::Plain(_))).or_else(|| parts.iter().position(|p| matches!(p, Part::Rich(_))));
         out.insert = plain.and_then(|i| out.redacted[i].clone());
     } else {
         out.redacted.resize(parts.len(), None);

@@ -36,7 +36,7 @@ fn paste(department: Option<&'static str>) -> Paste<'static> {
 fn an_html_only_paste_is_inspected() {
     let e = engine();
     // The text lifeguard-extract reads from `<p>Employee <b>Jane</b>, SSN <span>123</span>-<span>45</span>-6789</p>`.
-    let v = e.inspect(&[Part::Html("Employee Jane, SSN 123-45-6789\n")], Via::Paste, &paste(None));
+    let v = e.inspect(&[Part::Rich("Employee Jane, SSN 123-45-6789\n")], Via::Paste, &paste(None));
     assert_eq!(v.action, ContentAction::Block);
     assert_eq!(v.rule, Some("city-critical"));
     assert_eq!(v.counts.get(&Detector::UsSsn), Some(&1));
@@ -48,7 +48,7 @@ fn an_html_only_paste_is_inspected() {
 #[test]
 fn data_only_in_the_html_flavour_decides_the_paste() {
     let e = engine();
-    let v = e.inspect(&[Part::Plain("see file"), Part::Html("see file\n123-45-6789")], Via::Paste, &paste(None));
+    let v = e.inspect(&[Part::Plain("see file"), Part::Rich("see file\n123-45-6789")], Via::Paste, &paste(None));
     assert_eq!(v.action, ContentAction::Block);
     assert!(v.findings.iter().all(|f| f.part == 1));
     assert_eq!(v.insert.as_deref(), Some("see file"), "the plain flavour is inserted, redacted");
@@ -60,7 +60,7 @@ fn the_strictest_flavour_wins_and_one_paste_counts_once() {
     let plain = "Mail bob@example.com about SSN 123-45-6789";
     // The HTML's text holds the address twice (the link's text and its href).
     let html = "Mail bob@example.com about SSN 123-45-6789\nmailto:bob@example.com";
-    let v = e.inspect(&[Part::Plain(plain), Part::Html(html)], Via::Paste, &paste(None));
+    let v = e.inspect(&[Part::Plain(plain), Part::Rich(html)], Via::Paste, &paste(None));
     assert_eq!(v.action, ContentAction::Block);
     // The SSN is in both flavours once: one SSN. The most of any flavour counts.
     assert_eq!(v.counts.get(&Detector::UsSsn), Some(&1));
@@ -68,7 +68,7 @@ fn the_strictest_flavour_wins_and_one_paste_counts_once() {
     assert_eq!(v.redacted[0].as_deref(), Some("Mail [EMAIL] about SSN [SSN]"));
     assert_eq!(v.insert.as_deref(), Some("Mail [EMAIL] about SSN [SSN]"), "the plain flavour is what a redacted rich paste inserts");
     // A warn in one flavour and a block in the other: block, with the blocking rule.
-    let v = e.inspect(&[Part::Plain("card 4111 1111 1111 1111"), Part::Html("card 4111 1111 1111 1111 SSN 123-45-6789")], Via::Paste, &paste(None));
+    let v = e.inspect(&[Part::Plain("card 4111 1111 1111 1111"), Part::Rich("card 4111 1111 1111 1111 SSN 123-45-6789")], Via::Paste, &paste(None));
     assert_eq!((v.action, v.rule), (ContentAction::Block, Some("city-critical")));
 }
 
