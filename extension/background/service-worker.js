@@ -10,7 +10,7 @@
 import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
-import { MAX_FILE_BYTES_TO_WORKER, inspectParts } from '../shared/inspect.js';
+import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
 import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
@@ -232,12 +232,12 @@ async function onInspect(parts, via, sender) {
       (p?.kind === 'plain' && typeof p.text === 'string') ||
       (p?.kind === 'html' && typeof p.html === 'string') ||
       (p?.kind === 'rtf' && typeof p.rtf === 'string') ||
-      (p?.kind === 'file' && typeof p.name === 'string' && typeof p.type === 'string' && typeof p.base64 === 'string' && p.base64.length <= (MAX_FILE_BYTES_TO_WORKER * 4) / 3 + 4) ||
+      (p?.kind === 'file' && typeof p.name === 'string' && typeof p.type === 'string' && typeof p.base64 === 'string' && p.base64.length <= (MAX_FILE_BYTES * 4) / 3 + 4) ||
       (p?.kind === 'unreadable' && typeof p.reason === 'string');
     if (!ok) return { ok: false, error: 'not an inspection' };
     size += p.text?.length ?? p.html?.length ?? p.rtf?.length ?? p.base64?.length ?? 0;
   }
-  if (size > 2 * MAX_SCAN_CHARS + MAX_FILE_BYTES_TO_WORKER * 2) return { ok: false, error: 'too much to inspect' };
+  if (size > 2 * MAX_SCAN_CHARS + MAX_FILE_BYTES * 2) return { ok: false, error: 'too much to inspect' };
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
   const { v, formats } = await inspectParts(policy.engine, parts, /** @type {import('../shared/messages.js').Via} */ (via), person, pageOf(sender));
   return { ok: true, inspection: v, formats };

@@ -26,7 +26,7 @@
 import { send, storage } from '../shared/chrome.js';
 import { compile, loadEngine, nowSeconds } from '../shared/engine.js';
 import { extractorReady, loadExtractor } from '../shared/extract.js';
-import { MAX_FILE_BYTES, MAX_FILE_BYTES_TO_WORKER, inspectResolved, needsExtractor, resolveParts } from '../shared/inspect.js';
+import { MAX_FILE_BYTES, inspectResolved, needsExtractor, resolveParts } from '../shared/inspect.js';
 import { MSG, STORAGE } from '../shared/messages.js';
 import { insertText } from './insert.js';
 import { askWarning, showNotice, showToolNotice } from './notice.js';
@@ -60,6 +60,9 @@ import { startTyping } from './typing-guard.js';
 /** @typedef {import('../shared/messages.js').Inspection} Inspection */
 /** @typedef {import('../shared/inspect.js').Part} Part */
 /** @typedef {{v: Verdict, redacted: () => string}} Scanned */
+
+/** Files up to this size in all are read in the page when it allows the engine. */
+const IN_PAGE_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
  * The page the policy decides on: a frame with no URL of its own (about:blank, srcdoc, a
@@ -143,10 +146,12 @@ export async function startGuard({ replayed, holding }) {
    * Inspects parts here if the engine runs here, else in the service worker.
    * @param {Part[]} parts
    * @param {import('../shared/messages.js').Via} via
+   * @param {boolean} [offPage] read in the service worker even where the page could: large
+   *   files, whose extraction would hold up the page's main thread
    * @returns {Promise<{v: Inspection, formats: (string|null)[]}>}
    */
-  async function inspectAnywhere(parts, via) {
-    if (state.engine) {
+  async function inspectAnywhere(parts, via, offPage = false) {
+    if (state.engine && !offPage) {
       if (needsExtractor(parts)) await loadExtractor();
       return inspectResolved(state.engine, resolveParts(parts), via, state.who, pageUrl());
     }
@@ -307,12 +312,14 @@ export async function startGuard({ replayed, holding }) {
    * @param {Captured} c
    */
   async function readAndInspect(c) {
-    const limit = state.engine ? MAX_FILE_BYTES : MAX_FILE_BYTES_TO_WORKER;
+    // Large files are read in the service worker, off the page's main thread (a 10 MB PDF
+    // takes seconds); where the page allows the engine, smaller ones are read here.
+    const offPage = c.files.reduce((n, f) => n + f.size, 0) > IN_PAGE_FILE_BYTES;
     /** @type {Part[]} */
     const parts = await Promise.all(
-      c.files.map(async (f) => (f.size > limit ? { kind: /** @type {const} */ ('unreadable'), reason: 'too_large' } : { kind: /** @type {const} */ ('file'), name: f.name, type: f.type, bytes: new Uint8Array(await f.arrayBuffer()) })),
+      c.files.map(async (f) => (f.size > MAX_FILE_BYTES ? { kind: /** @type {const} */ ('unreadable'), reason: 'too_large' } : { kind: /** @type {const} */ ('file'), name: f.name, type: f.type, bytes: new Uint8Array(await f.arrayBuffer()) })),
     );
-    return inspectAnywhere([...parts, ...flavours(c)], c.via);
+    return inspectAnywhere([...parts, ...flavours(c)], c.via, offPage);
   }
 
   /**

@@ -11,10 +11,12 @@
 import { extractSync, htmlText, loadExtractor } from './extract.js';
 import { nowSeconds } from './engine.js';
 
-/** The largest file read (bytes); a larger one is unreadable (`too_large`). */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
-/** The largest file a content script sends to the service worker to read (messages are JSON). */
-export const MAX_FILE_BYTES_TO_WORKER = 32 * 1024 * 1024;
+/**
+ * The largest file read (bytes): a larger one is unreadable (`too_large`) and follows the
+ * policy's `unreadable_files` rule. Files larger than a few MiB are read in the service
+ * worker, and messages to it are JSON (the bytes go as base64).
+ */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 /**
  * A part as a content script holds it: `bytes` in the page; `base64` in a message.
