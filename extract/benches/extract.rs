@@ -130,6 +130,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("extract");
     g.sample_size(10);
     for (name, bytes, format) in [("pdf_10mb", big_pdf(), Format::Pdf), ("docx_10mb", big_docx(), Format::Docx)] {
+        // The same files for measuring elsewhere (the extension in Chromium, the wasm module
+        // in Node): LIFEGUARD_BENCH_OUT=dir cargo bench -p lifeguard-extract.
+        if let Some(dir) = std::env::var_os("LIFEGUARD_BENCH_OUT") {
+            let ext = if format == Format::Pdf { "pdf" } else { "docx" };
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.{ext}")), &bytes).expect("write");
+        }
         let got = extract(&bytes, name, "", &limits).expect("readable");
         assert_eq!(got.format, format);
         assert!(got.text.contains("SSN 123-45-6789"));
