@@ -48,6 +48,41 @@ fn a_small_docx_made_here_reads() {
 }
 
 #[test]
+fn xlsx_cell_kinds() {
+    // As Excel writes them: inline strings (plain and rich), a formula's string result, a
+    // boolean, an error, a shared string with a phonetic guide (not text), entities.
+    let sst = br#"<sst><si><t>SSN 123-45-</t></si><si><r><t>rich </t></r><r><t>run</t></r><rPh><t>PHONETIC</t></rPh></si></sst>"#;
+    let sheet = br#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>inline &amp; plain</t></is></c><c r="B1" t="inlineStr"><is><r><t>SSN 987-</t></r><r><t>65-4321</t></r></is></c><c r="C1" t="str"><f>A1&amp;"x"</f><v>formula result</v></c></row><row r="2"><c r="A2" t="b"><v>1</v></c><c r="B2" t="e"><v>#DIV/0!</v></c><c r="C2" t="s"><v>1</v></c><c r="D2"><v>6789</v></c><c r="E2" t="s"><v>0</v></c></row></sheetData></worksheet>"#;
+    let xlsx = zip_of(&[("[Content_Types].xml", CONTENT_TYPES), ("xl/workbook.xml", b"<workbook/>"), ("xl/sharedStrings.xml", sst), ("xl/worksheets/sheet1.xml", sheet)], deflated());
+    let got = extract(&xlsx, "a.xlsx", "", &Limits::default()).map(|e| e.text);
+    assert_eq!(got, Ok("inline & plain\tSSN 987-65-4321\tformula result\nTRUE\t#DIV/0!\trich run\t6789\tSSN 123-45-\n".to_string()));
+}
+
+#[test]
+fn odf_headers_and_docx_notes() {
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    let parts: [(&str, &[u8], SimpleFileOptions); 3] = [
+        ("mimetype", b"application/vnd.oasis.opendocument.text", stored),
+        ("content.xml", br#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>Body<text:tab/>text<text:line-break/>next</text:p><office:binary-data>iVBORw0KGgo=</office:binary-data></office:text></office:body></office:document-content>"#, deflated()),
+        ("styles.xml", br#"<office:document-styles xmlns:office="o" xmlns:style="s" xmlns:text="t"><office:styles><text:p>not a header</text:p></office:styles><office:master-styles><style:master-page><style:header><text:p>Header SSN 078-05-1120</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#, deflated()),
+    ];
+    for (name, data, options) in parts {
+        w.start_file(name, options).expect("start");
+        w.write_all(data).expect("write");
+    }
+    let odt = w.finish().expect("finish").into_inner();
+    assert_eq!(extract(&odt, "a.odt", "", &Limits::default()).map(|e| (e.format, e.text)), Ok((Format::Odt, "Body\ttext\nnext\nHeader SSN 078-05-1120\n".to_string())));
+
+    let w_ns = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let document = format!(r#"<w:document {w_ns}><w:body><w:p><w:r><w:t>SSN 123</w:t></w:r><w:r><w:noBreakHyphen/><w:t>45</w:t><w:softHyphen/><w:t>-6789</w:t><w:tab/><w:t>x</w:t></w:r><w:del><w:r><w:delText>deleted 111-22-3333</w:delText></w:r></w:del></w:p></w:body></w:document>"#);
+    let footnotes = format!(r#"<w:footnotes {w_ns}><w:footnote><w:p><w:r><w:t>Footnote text</w:t></w:r></w:p></w:footnote></w:footnotes>"#);
+    let comments = format!(r#"<w:comments {w_ns}><w:comment><w:p><w:r><w:t>Comment text</w:t></w:r></w:p></w:comment></w:comments>"#);
+    let docx = zip_of(&[("[Content_Types].xml", CONTENT_TYPES), ("word/document.xml", document.as_bytes()), ("word/footnotes.xml", footnotes.as_bytes()), ("word/comments.xml", comments.as_bytes())], deflated());
+    assert_eq!(extract(&docx, "a.docx", "", &Limits::default()).map(|e| e.text), Ok("SSN 123\u{2011}45\u{ad}-6789\txdeleted 111-22-3333\nFootnote text\nComment text\n".to_string()));
+}
+
+#[test]
 fn zip_bomb_is_refused_before_inflating() {
     // A real bomb: 300 MiB of spaces in one part, deflated to ~300 KB, sizes declared
     // truthfully (as zip tools write them). Built from one flushed deflate block repeated,
