@@ -172,13 +172,18 @@ pub struct Extracted {
 /// for files that are not extractable (images, archives, unknown binary). An empty file is
 /// text (or HTML, by its name or type) with no text in it.
 pub fn sniff(bytes: &[u8], name: &str, mime: &str) -> Option<Format> {
+    sniff_within(bytes, name, mime, &Limits::default())
+}
+
+/// [`sniff`], opening a zip only if it lists no more entries than `limits` allow.
+fn sniff_within(bytes: &[u8], name: &str, mime: &str, limits: &Limits) -> Option<Format> {
     let ext = extension(name);
     let mime = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if is_pdf(bytes) {
         return Some(Format::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return office::sniff(bytes);
+        return office::sniff(bytes, limits);
     }
     if bytes.starts_with(b"{\\rtf") {
         return Some(Format::Rtf);
@@ -215,7 +220,7 @@ pub(crate) fn extract_at(bytes: &[u8], name: &str, mime: &str, limits: &Limits, 
     if let Some(why) = magic_unreadable(bytes) {
         return Err(why);
     }
-    let Some(format) = sniff(bytes, name, mime) else {
+    let Some(format) = sniff_within(bytes, name, mime, limits) else {
         if bytes.starts_with(b"PK\x03\x04") {
             return Err(office::unknown_zip(bytes, limits));
         }

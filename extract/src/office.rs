@@ -60,8 +60,8 @@ fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<ZipArchive<Cursor<&'a [u
 }
 
 /// What kind of office file a zip is, by its parts; `None` for other zips.
-pub(crate) fn sniff(bytes: &[u8]) -> Option<Format> {
-    let mut zip = open(bytes, &Limits::default()).ok()?;
+pub(crate) fn sniff(bytes: &[u8], limits: &Limits) -> Option<Format> {
+    let mut zip = open(bytes, limits).ok()?;
     if let Ok(mut f) = zip.by_name("mimetype") {
         let mut mime = String::new();
         if (&mut f).take(100).read_to_string(&mut mime).is_ok() {

@@ -123,6 +123,14 @@ fn too_many_zip_entries() {
     let doc = zip_of(&entries, deflated());
     assert_eq!(why(&doc, "a.docx", &Limits { max_entries: 10, ..Limits::default() }), Unreadable::Limits);
     assert!(extract(&doc, "a.docx", "", &Limits::default()).is_ok());
+    // More than the default allows, and as many as the caller's limits do.
+    let names: Vec<String> = (0..10_050).map(|i| format!("word/media/image{i}.png")).collect();
+    let mut entries: Vec<(&str, &[u8])> = vec![("[Content_Types].xml", CONTENT_TYPES), ("word/document.xml", b"<w:document><w:p><w:r><w:t>many</w:t></w:r></w:p></w:document>")];
+    entries.extend(names.iter().map(|n| (n.as_str(), b"".as_slice())));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let many = zip_of(&entries, stored);
+    assert_eq!(why(&many, "a.docx", &Limits::default()), Unreadable::Limits);
+    assert_eq!(extract(&many, "a.docx", "", &Limits { max_entries: 20_000, ..Limits::default() }).map(|e| (e.format, e.text)), Ok((Format::Docx, "many\n".to_string())));
 }
 
 #[test]
