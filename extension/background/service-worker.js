@@ -120,7 +120,7 @@ onMessage(async (message, sender) => {
     case MSG.scanPaste:
       return onScanPaste(message.text, sender);
     case MSG.inspect:
-      return onInspect(message.parts, message.via, sender);
+      return onInspect(message.parts, message.via, message.prior, sender);
     case MSG.decidePage:
       return { ok: true, decision: await decide(sender.url ?? '') };
     case MSG.decideVisit:
@@ -222,16 +222,19 @@ const VIAS = new Set(['paste', 'drop', 'file', 'typing', 'request']);
  * sender's, never the message's.
  * @param {unknown} parts
  * @param {unknown} via
+ * @param {unknown} prior the answer so far for the same action (a text file in chunks)
  * @param {chrome.runtime.MessageSender} sender
  */
-async function onInspect(parts, via, sender) {
+async function onInspect(parts, via, prior, sender) {
   if (!Array.isArray(parts) || parts.length > 1000 || typeof via !== 'string' || !VIAS.has(via)) return { ok: false, error: 'not an inspection' };
+  if (prior !== undefined && (typeof prior !== 'string' || prior.length > 1024 * 1024)) return { ok: false, error: 'not an inspection' };
   let size = 0;
   for (const p of parts) {
     const ok =
       (p?.kind === 'plain' && typeof p.text === 'string') ||
       (p?.kind === 'html' && typeof p.html === 'string') ||
       (p?.kind === 'rtf' && typeof p.rtf === 'string') ||
+      (p?.kind === 'filetext' && typeof p.text === 'string') ||
       (p?.kind === 'file' && typeof p.name === 'string' && typeof p.type === 'string' && typeof p.base64 === 'string' && p.base64.length <= (MAX_FILE_BYTES * 4) / 3 + 4) ||
       (p?.kind === 'unreadable' && typeof p.reason === 'string');
     if (!ok) return { ok: false, error: 'not an inspection' };
@@ -239,7 +242,7 @@ async function onInspect(parts, via, sender) {
   }
   if (size > 2 * MAX_SCAN_CHARS + MAX_FILE_BYTES * 2) return { ok: false, error: 'too much to inspect' };
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  const { v, formats } = await inspectParts(policy.engine, parts, /** @type {import('../shared/messages.js').Via} */ (via), person, pageOf(sender));
+  const { v, formats } = await inspectParts(policy.engine, parts, /** @type {import('../shared/messages.js').Via} */ (via), person, pageOf(sender), /** @type {string|undefined} */ (prior));
   return { ok: true, inspection: v, formats };
 }
 

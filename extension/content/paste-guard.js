@@ -63,6 +63,43 @@ import { startTyping } from './typing-guard.js';
 
 /** Files up to this size in all are read in the page when it allows the engine. */
 const IN_PAGE_FILE_BYTES = 2 * 1024 * 1024;
+/** A text file too large to read at once is read in chunks of about this many bytes. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether a file is text: its first 64 KiB are UTF-8 without NUL bytes.
+ * @param {File} f
+ */
+async function looksLikeText(f) {
+  const head = new Uint8Array(await f.slice(0, 64 * 1024).arrayBuffer());
+  if (head.includes(0)) return false;
+  try {
+    // `stream`: a character cut at the end of the slice is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A text file's text in chunks of about CHUNK_BYTES that end at a line's end (so a number
+ * is never cut in two), however large the file; a line longer than a chunk is cut.
+ * @param {File} f
+ * @returns {AsyncGenerator<string>}
+ */
+async function* textChunks(f) {
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  for (let at = 0; at < f.size; at += CHUNK_BYTES) {
+    const last = at + CHUNK_BYTES >= f.size;
+    const text = carry + decoder.decode(await f.slice(at, at + CHUNK_BYTES).arrayBuffer(), { stream: !last });
+    const cut = last ? text.length : text.lastIndexOf('\n') + 1 || text.length;
+    carry = text.slice(cut);
+    if (cut) yield text.slice(0, cut);
+  }
+  if (carry) yield carry;
+}
 
 /**
  * The page the policy decides on: a frame with no URL of its own (about:blank, srcdoc, a
@@ -148,16 +185,17 @@ export async function startGuard({ replayed, holding }) {
    * @param {import('../shared/messages.js').Via} via
    * @param {boolean} [offPage] read in the service worker even where the page could: large
    *   files, whose extraction would hold up the page's main thread
+   * @param {string} [prior] the JSON of the answer so far for the same action (chunks)
    * @returns {Promise<{v: Inspection, formats: (string|null)[]}>}
    */
-  async function inspectAnywhere(parts, via, offPage = false) {
+  async function inspectAnywhere(parts, via, offPage = false, prior = undefined) {
     if (state.engine && !offPage) {
       if (needsExtractor(parts)) await loadExtractor();
-      return inspectResolved(state.engine, resolveParts(parts), via, state.who, pageUrl());
+      return inspectResolved(state.engine, resolveParts(parts), via, state.who, pageUrl(), prior);
     }
     /** @type {import('../shared/messages.js').RawPart[]|any[]} */
     const wire = parts.map((p) => (p.kind === 'file' && p.bytes ? { kind: 'file', name: p.name, type: p.type, base64: /** @type {any} */ (p.bytes).toBase64() } : p));
-    const reply = await send({ type: MSG.inspect, parts: wire, via });
+    const reply = await send({ type: MSG.inspect, parts: wire, via, prior });
     if (!reply.ok) throw new Error(reply.error);
     return { v: reply.inspection, formats: reply.formats };
   }
@@ -233,13 +271,13 @@ export async function startGuard({ replayed, holding }) {
 
   /**
    * Applies a verdict that is not "allow".
-   * @param {Inspection} v
+   * @param {Pick<Inspection, 'action'|'rule'|'policy_ref'|'message'|'counts'|'unreadable'|'report'>} v
    * @param {Captured} c
    * @param {{original: () => void, redacted: () => void}} put how to let the original or the redacted data in
    */
   function carryOut(v, c, put) {
     const what = c.via === 'paste' ? 'Paste' : c.via === 'drop' ? 'Drop' : 'File';
-    const unreadableOnly = v.unreadable.length > 0 && v.findings.length === 0;
+    const unreadableOnly = v.unreadable.length > 0 && Object.keys(v.counts).length === 0;
     if (v.action === 'block') {
       const title = unreadableOnly ? `${what} blocked: the file could not be checked` : `${what} blocked: sensitive data found`;
       showNotice({ title, message: v.message, policyRef: v.policy_ref, counts: v.counts, tone: 'block' });
@@ -307,22 +345,50 @@ export async function startGuard({ replayed, holding }) {
   }
 
   /**
-   * Reads the files (bytes; too large ones are unreadable unread) and the text flavours, and
-   * inspects them together: file i is part i.
+   * Reads the files and the text flavours and inspects them together: file i is part i. A
+   * text file too large to read at once (over MAX_FILE_BYTES) is inspected in chunks, each
+   * merged by the engine with the verdict so far (`prior`), and its redacted text kept as
+   * a Blob of the chunks'; any other file that large is unreadable.
    * @param {Captured} c
+   * @returns {Promise<{v: Omit<Inspection, 'redacted'> & {redacted: (string|Blob|null)[]}, formats: (string|null)[]}>}
    */
   async function readAndInspect(c) {
     // Large files are read in the service worker, off the page's main thread (a 10 MB PDF
     // takes seconds); where the page allows the engine, smaller ones are read here.
     const offPage = c.files.reduce((n, f) => n + f.size, 0) > IN_PAGE_FILE_BYTES;
+    /** @type {number[]} */
+    const chunked = [];
     /** @type {Part[]} */
     const parts = await Promise.all(
-      c.files.map(async (f) => (f.size > MAX_FILE_BYTES ? { kind: /** @type {const} */ ('unreadable'), reason: 'too_large' } : { kind: /** @type {const} */ ('file'), name: f.name, type: f.type, bytes: new Uint8Array(await f.arrayBuffer()) })),
+      c.files.map(async (f, i) => {
+        if (f.size <= MAX_FILE_BYTES) return { kind: /** @type {const} */ ('file'), name: f.name, type: f.type, bytes: new Uint8Array(await f.arrayBuffer()) };
+        if (!(await looksLikeText(f))) return { kind: /** @type {const} */ ('unreadable'), reason: 'too_large' };
+        chunked.push(i);
+        // Its place in the parts; its text comes chunk by chunk below.
+        return { kind: /** @type {const} */ ('filetext'), text: '' };
+      }),
     );
-    return inspectAnywhere([...parts, ...flavours(c)], c.via, offPage);
+    const first = await inspectAnywhere([...parts, ...flavours(c)], c.via, offPage);
+    /** @type {Omit<Inspection, 'redacted'> & {redacted: (string|Blob|null)[]}} */
+    let v = first.v;
+    const formats = [...first.formats];
+    for (const i of chunked) {
+      /** @type {BlobPart[]} */
+      const redacted = [];
+      for await (const chunk of textChunks(c.files[i])) {
+        const prior = { action: v.action, rule: v.rule, policy_ref: v.policy_ref, message: v.message, counts: v.counts, found: v.found };
+        const next = await inspectAnywhere([{ kind: 'filetext', text: chunk }], c.via, true, JSON.stringify(prior));
+        redacted.push(new Blob([next.v.redacted[0] ?? chunk]));
+        v = { ...v, action: next.v.action, rule: next.v.rule, policy_ref: next.v.policy_ref, message: next.v.message, counts: next.v.counts, found: next.v.found, report: next.v.report };
+      }
+      v.redacted = v.redacted.map((r, j) => (j === i ? new Blob(redacted) : r));
+      formats[i] = 'text';
+    }
+    return { v, formats };
   }
 
   /**
+   * Lets held-back data through:  /**
    * Lets held-back data through: a synthetic event the page's own handlers understand,
    * marked so the guard does not stop it again; text nobody handled is inserted.
    * @param {Captured} c

@@ -23,6 +23,7 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
  * @typedef {{kind: 'plain', text: string}
  *   | {kind: 'html', html: string}
  *   | {kind: 'rtf', rtf: string}
+ *   | {kind: 'filetext', text: string}
  *   | {kind: 'file', name: string, type: string, bytes?: Uint8Array, base64?: string}
  *   | {kind: 'unreadable', reason: string}} Part
  */
@@ -59,6 +60,12 @@ export function resolveParts(parts) {
       r.kinds.push('html');
       r.formats.push(null);
       r.reasons.push(null);
+    } else if (p.kind === 'filetext') {
+      // A chunk of a text file read in chunks.
+      r.texts.push(p.text);
+      r.kinds.push('file');
+      r.formats.push('text');
+      r.reasons.push(null);
     } else if (p.kind === 'rtf') {
       const got = extractSync(new TextEncoder().encode(p.rtf), 'clipboard.rtf', 'text/rtf');
       // A flavour that cannot be read must not wave the paste through.
@@ -91,10 +98,11 @@ export function resolveParts(parts) {
  * @param {import('./messages.js').Via} via
  * @param {{department: string|null, user: string|null}} who
  * @param {string|null} url the page's (pilots accept public data only)
+ * @param {string} [prior] the JSON of the answer so far for the same action (chunks)
  */
-export async function inspectParts(engine, parts, via, who, url) {
+export async function inspectParts(engine, parts, via, who, url, prior) {
   if (needsExtractor(parts)) await loadExtractor();
-  return inspectResolved(engine, resolveParts(parts), via, who, url);
+  return inspectResolved(engine, resolveParts(parts), via, who, url, prior);
 }
 
 /**
@@ -103,9 +111,10 @@ export async function inspectParts(engine, parts, via, who, url) {
  * @param {import('./messages.js').Via} via
  * @param {{department: string|null, user: string|null}} who
  * @param {string|null} url
+ * @param {string} [prior]
  * @returns {{v: import('./messages.js').Inspection, formats: (string|null)[]}}
  */
-export function inspectResolved(engine, r, via, who, url) {
-  const v = JSON.parse(engine.inspect(r.texts, r.kinds, via, who.department, who.user, url, nowSeconds()));
+export function inspectResolved(engine, r, via, who, url, prior) {
+  const v = JSON.parse(engine.inspect(r.texts, r.kinds, via, who.department, who.user, url, nowSeconds(), prior));
   return { v, formats: r.formats };
 }

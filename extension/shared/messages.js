@@ -52,7 +52,7 @@
  * Something a content script asks the service worker to inspect when the page forbids the
  * engine in the content script: text as it is, HTML to read the text of, file bytes
  * (base64) to extract the text of.
- * @typedef {{kind: 'plain', text: string} | {kind: 'html', html: string} | {kind: 'rtf', rtf: string} | {kind: 'file', name: string, type: string, base64: string} | {kind: 'unreadable', reason: string}} RawPart
+ * @typedef {{kind: 'plain', text: string} | {kind: 'html', html: string} | {kind: 'rtf', rtf: string} | {kind: 'filetext', text: string} | {kind: 'file', name: string, type: string, base64: string} | {kind: 'unreadable', reason: string}} RawPart
  */
 
 /**
@@ -64,6 +64,7 @@
  * @property {string|null} message
  * @property {{detector: string, part: number}[]} findings
  * @property {Record<string, number>} counts
+ * @property {boolean} found whether anything was found (or unreadable)
  * @property {number[]} unreadable
  * @property {(string|null)[]} redacted
  * @property {string|null} insert
@@ -112,7 +113,7 @@
  *   | {type: 'requestApproval', request: ApprovalRequest}
  *   | {type: 'report', event: PasteReport}
  *   | {type: 'scanPaste', text: string}
- *   | {type: 'inspect', parts: RawPart[], via: Via}
+ *   | {type: 'inspect', parts: RawPart[], via: Via, prior?: string}
  *   | {type: 'decidePage'}
  *   | {type: 'status'}
  *   | {type: 'syncNow'}} Message

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openChat, startStack } from '../lib/harness.js';
-import { ROOT, waitFor } from '../lib/util.js';
+import { ROOT, tempDir, waitFor } from '../lib/util.js';
 import { notice, noticeButton } from '../lib/notices.js';
 
 const HOST = 'ai.redondo.org';
@@ -82,6 +82,58 @@ for (const [mode, csp] of [
     });
   });
 }
+
+describe('text files too large to read at once (over 32 MiB: read in chunks)', () => {
+  /**
+   * A ~40 MB CSV of staff notes; `last` ends it (after the last chunk boundary).
+   * @param {string} name
+   * @param {string} last
+   */
+  function bigCsv(name, last) {
+    const file = path.join(tempDir('lifeguard-big-'), name);
+    const row = 'row,the parks committee reviewed the library budget and the summer concert series\n';
+    const block = row.repeat(10_000);
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < Math.ceil(40e6 / block.length); i++) fs.writeSync(fd, block);
+    fs.writeSync(fd, last);
+    fs.closeSync(fd);
+    return file;
+  }
+
+  test('an SSN at the end of a 40 MB CSV blocks it; a clean 40 MB CSV arrives byte for byte', async () => {
+    stack.sites.clearReceived();
+    const page = await openChat(stack, 'textarea');
+    await choose(page, bigCsv('staff-big.csv', 'last,Jane Roe 123-45-6789\n'));
+    const alert = notice(page, 'alert');
+    await alert.waitFor({ timeout: 120_000 });
+    assert.match(await alert.innerText(), /File blocked: sensitive data found/);
+    const clean = bigCsv('notes-big.csv', 'last,nothing else\n');
+    await choose(page, clean);
+    await page.locator('#log').filter({ hasText: 'uploaded notes-big.csv' }).waitFor({ timeout: 120_000 });
+    const up = stack.sites.uploads(HOST);
+    assert.deepEqual(
+      up.map((u) => u.name),
+      ['notes-big.csv'],
+    );
+    assert.ok(up[0].bytes.equals(fs.readFileSync(clean)), 'the clean file arrives unchanged');
+    await page.close();
+  });
+
+  test('a 40 MB CSV with an e-mail address in its last chunk is uploaded with the placeholder there', async () => {
+    stack.sites.clearReceived();
+    const page = await openChat(stack, 'textarea', { csp: false });
+    const file = bigCsv('contacts-big.csv', 'last,write to bob.smith@example.com\n');
+    await choose(page, file);
+    await page.locator('#log').filter({ hasText: 'uploaded contacts-big.csv' }).waitFor({ timeout: 120_000 });
+    const [up] = stack.sites.uploads(HOST);
+    const original = fs.readFileSync(file);
+    const tail = Buffer.from('last,write to [EMAIL]\n');
+    assert.equal(up.bytes.length, original.length - 'last,write to bob.smith@example.com\n'.length + tail.length);
+    assert.ok(up.bytes.subarray(up.bytes.length - tail.length).equals(tail), 'the address is replaced');
+    assert.ok(up.bytes.subarray(0, 1_000_000).equals(original.subarray(0, 1_000_000)), 'the rest is unchanged');
+    await page.close();
+  });
+});
 
 describe('files that cannot be read (the policy\'s unreadable_files rule: warn)', () => {
   test('an encrypted PDF warns; Cancel uploads nothing, "Upload anyway" uploads it unchanged and is reported', async () => {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::content::utf16_spans;
+use crate::inspect::Prior;
 use crate::{ContentAction, DnrOptions, Engine, Part, Paste, RatedFinding, Via, Visit};
 
 /// A compiled policy.
@@ -51,7 +52,8 @@ struct JsInspection<'a, 'p> {
     policy_ref: Option<&'p str>,
     message: Option<&'p str>,
     findings: Vec<JsPartFinding<'p>>,
-    counts: &'a std::collections::BTreeMap<crate::Detector, u32>,
+    counts: std::collections::BTreeMap<String, u32>,
+    found: bool,
     unreadable: &'a [usize],
     redacted: &'a [Option<String>],
     insert: &'a Option<String>,
@@ -113,10 +115,13 @@ impl WasmEngine {
     /// `plain`, `html` and `rtf` are the flavours of one paste or drop (for `html` and `rtf`,
     /// their text as lifeguard-extract reads it), `file` the text of a file,
     /// `unreadable` a file that could not be read (its text is ignored). `via` is `paste`,
-    /// `drop`, `file`, `typing` or `request`. Throws for an unknown kind or way.
+    /// `drop`, `file`, `typing` or `request`. `prior`, the JSON of an earlier answer for the
+    /// same user action (a text file inspected in chunks), is merged in: the verdict, counts
+    /// and events then cover both (`found` says whether anything was found at all). Throws
+    /// for an unknown kind or way, or a prior that is not such an answer.
     // Plain values across the wasm boundary, as `scan` takes them.
     #[allow(clippy::too_many_arguments)]
-    pub fn inspect(&self, texts: Vec<String>, kinds: Vec<String>, via: &str, department: Option<String>, user: Option<String>, url: Option<String>, now: f64) -> Result<String, JsError> {
+    pub fn inspect(&self, texts: Vec<String>, kinds: Vec<String>, via: &str, department: Option<String>, user: Option<String>, url: Option<String>, now: f64, prior: Option<String>) -> Result<String, JsError> {
         if texts.len() != kinds.len() {
             return Err(JsError::new("inspect: one kind for each text"));
         }
@@ -145,7 +150,9 @@ impl WasmEngine {
             utf16.extend(utf16_spans(text, &raw));
         }
         let findings: Vec<_> = v.findings.iter().zip(utf16).map(|(f, (start_utf16, end_utf16))| JsPartFinding { part: f.part, rated: f.rated, start_utf16, end_utf16 }).collect();
-        Ok(json(&JsInspection { action: v.action, rule: v.rule, policy_ref: v.policy_ref, message: v.message, findings, counts: &v.counts, unreadable: &v.unreadable, redacted: &v.redacted, insert: &v.insert, report: v.report }))
+        let prior: Option<Prior> = prior.map(|p| serde_json::from_str(&p)).transpose().map_err(|e| JsError::new(&format!("inspect: the prior answer: {e}")))?;
+        let m = v.merged(prior.as_ref(), via).map_err(|e| JsError::new(&format!("inspect: {e}")))?;
+        Ok(json(&JsInspection { action: m.action, rule: m.rule, policy_ref: m.policy_ref, message: m.message, findings, counts: m.counts, found: m.found, unreadable: &v.unreadable, redacted: &v.redacted, insert: &v.insert, report: m.report }))
     }
 
     /// The text with every finding replaced by its typed placeholder (`[SSN]`).

@@ -237,6 +237,79 @@ fn unreadable_verdict<'p>(engine: &'p Engine, paste: &Paste<'_>) -> (ContentActi
     }
 }
 
+/// What earlier inspections of the same user action said: a text file too large to read at
+/// once is inspected in chunks, and each chunk's inspection takes the verdict so far, so the
+/// last one covers the whole file. The JSON of a [`Merged`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Prior {
+    /// The strictest action so far (`allow`, `redact`, `warn`, `block`).
+    pub action: String,
+    /// Its rule.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// Its citation.
+    #[serde(default)]
+    pub policy_ref: Option<String>,
+    /// Its message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Findings per detector so far.
+    #[serde(default)]
+    pub counts: BTreeMap<String, u32>,
+    /// Whether anything was found (or unreadable) so far.
+    #[serde(default)]
+    pub found: bool,
+}
+
+/// An inspection's verdict merged with what came before: the strictest action (the earlier
+/// one on a tie), counts added up, and the events for the merged verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merged<'a> {
+    /// The strictest action of all.
+    pub action: ContentAction,
+    /// The rule behind it.
+    pub rule: Option<&'a str>,
+    /// Its citation.
+    pub policy_ref: Option<&'a str>,
+    /// Its message.
+    pub message: Option<&'a str>,
+    /// Findings per detector, all together.
+    pub counts: BTreeMap<String, u32>,
+    /// Whether anything was found (or unreadable) at all.
+    pub found: bool,
+    /// What to report for the merged verdict.
+    pub report: Reports,
+}
+
+impl Inspection<'_> {
+    /// Whether anything was found, or a file could not be read.
+    pub fn found(&self) -> bool {
+        !self.findings.is_empty() || !self.unreadable.is_empty()
+    }
+
+    /// This inspection merged with a prior one of the same action (see [`Prior`]); without
+    /// one, this inspection's own verdict. A prior whose action is not a content action is
+    /// an error.
+    pub fn merged<'a>(&'a self, prior: Option<&'a Prior>, via: Via) -> Result<Merged<'a>, String> {
+        let mut counts: BTreeMap<String, u32> = self.counts.iter().map(|(d, n)| (d.as_str().to_owned(), *n)).collect();
+        let mut m = Merged { action: self.action, rule: self.rule, policy_ref: self.policy_ref, message: self.message, counts: BTreeMap::new(), found: self.found(), report: self.report };
+        if let Some(p) = prior {
+            let action: ContentAction = p.action.parse().map_err(|e| format!("the prior verdict: {e}"))?;
+            if action >= m.action {
+                (m.action, m.rule, m.policy_ref, m.message) = (action, p.rule.as_deref(), p.policy_ref.as_deref(), p.message.as_deref());
+            }
+            for (d, n) in &p.counts {
+                let c = counts.entry(d.clone()).or_default();
+                *c = c.saturating_add(*n);
+            }
+            m.found |= p.found;
+            m.report = reports(m.action, via, m.found);
+        }
+        m.counts = counts;
+        Ok(m)
+    }
+}
+
 /// The events for a verdict arriving by `via`.
 fn reports(action: ContentAction, via: Via, found: bool) -> Reports {
     use EventKind::*;

@@ -147,3 +147,32 @@ fn a_bad_unreadable_rule_is_refused_with_its_place() {
         {"id": "u2", "unreadable_files": true, "action": "warn", "policy_ref": "x"}]}"#;
     assert!(Engine::from_json(twice).expect_err("two rules").to_string().contains("already acts on unreadable files"));
 }
+
+#[test]
+fn a_file_in_chunks_is_decided_as_a_whole() {
+    use lifeguard_core::inspect::Prior;
+    let e = engine();
+    let chunks = ["clean line\nmail bob@example.com\n", "SSN 123-45-6789\n", "card 4111 1111 1111 1111\n", "clean again\n"];
+    let mut prior: Option<Prior> = None;
+    let mut actions = Vec::new();
+    for c in chunks {
+        let v = e.inspect(&[Part::File(c)], Via::File, &paste(None));
+        let m = v.merged(prior.as_ref(), Via::File).expect("a good prior");
+        actions.push(m.action);
+        prior = Some(serde_json::from_str(&serde_json::to_string(&m).expect("serialises")).expect("reads back"));
+    }
+    // The block of the second chunk holds for the rest; a later warn does not lower it.
+    assert_eq!(actions, vec![ContentAction::Redact, ContentAction::Block, ContentAction::Block, ContentAction::Block]);
+    let last = prior.expect("merged");
+    assert_eq!(last.rule.as_deref(), Some("city-critical"));
+    assert_eq!(last.counts.get("us_ssn"), Some(&1));
+    assert_eq!(last.counts.get("email"), Some(&1));
+    assert_eq!(last.counts.get("credit_card"), Some(&1));
+    assert!(last.found);
+    // A clean chunk after findings still reports: the verdict is the file's.
+    let clean = e.inspect(&[Part::File("nothing here")], Via::File, &paste(None));
+    let m = clean.merged(Some(&last), Via::File).expect("merged");
+    assert_eq!((m.action, m.report.now), (ContentAction::Block, Some(EventKind::PasteBlocked)));
+    let bad = Prior { action: "explode".into(), ..Prior::default() };
+    assert!(clean.merged(Some(&bad), Via::File).is_err());
+}
