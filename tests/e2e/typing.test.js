@@ -101,6 +101,11 @@ function typingCases({ editor, csp }) {
     const page = await open();
     await composer(page).click();
     await page.keyboard.type(CARD);
+    // Once the user pauses, before any send, the inline notice names the data (and this
+    // time the send below finds the text already decided).
+    const inline = notice(page, 'status', { hasText: 'payment card number' });
+    await inline.waitFor();
+    assert.match(await inline.innerText(), /may contain sensitive data/);
     await page.keyboard.press('Enter');
     const dialog = notice(page, 'alertdialog');
     await dialog.waitFor();
