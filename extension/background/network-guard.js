@@ -113,17 +113,20 @@ export function startNetworkGuard() {
     });
   }
   onPolicyChanged((policy) => usePolicy(policy.engine));
+  let personChanged = false;
   storage.onChanged((changes, area) => {
-    if (area === 'local' && STORAGE.who in changes) state.person = /** @type {typeof state.person|undefined} */ (changes[STORAGE.who].newValue) ?? { department: null, user: null };
+    if (area !== 'local' || !(STORAGE.who in changes)) return;
+    state.person = /** @type {typeof state.person|undefined} */ (changes[STORAGE.who].newValue) ?? { department: null, user: null };
+    personChanged = true;
   });
   onConfigChanged(() => {
     readConfig().then(useConfig, () => {});
   });
   Promise.all([currentPolicy(), who(), readConfig()])
     .then(([policy, person, config]) => {
-      state.person = person;
+      // What changed meanwhile wins over what was read at start.
+      if (!personChanged) state.person = person;
       useConfig(config);
-      // A policy that arrived meanwhile wins over the one read at start.
       if (!state.engine) usePolicy(policy.engine);
     })
     .catch((e) => console.error('Lifeguard: the network check could not load the policy', e));
