@@ -19,6 +19,7 @@ import { Browser, extensionId, removeManagedPolicy, writeManagedPolicy } from '.
 import { LifeguardServer } from '../lib/server.js';
 import { FakeSites, SERVER_HOST } from '../lib/sites.js';
 import { ROOT, cleanup, tempDir, waitFor } from '../lib/util.js';
+import { notice } from '../lib/notices.js';
 
 const id = extensionId();
 const HOST = 'ai.redondo.org';
@@ -57,7 +58,12 @@ before(async () => {
   });
   const prefix = `chrome-extension://${id}/`;
   if (!context.serviceWorkers().some((w) => w.url().startsWith(prefix))) await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix), timeout: 60_000 });
-  await waitFor(async () => (await status(context)).policySource === 'server', 'the first sync of the force-installed extension', 60_000);
+  // One page asks until the first sync is done (as force-install.test.js does): opening a new
+  // popup page for every poll kept the extension from seeing its managed configuration here.
+  const page = await context.newPage();
+  await page.goto(`${prefix}pages/popup/popup.html`);
+  await waitFor(async () => (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'status' }))).status.policySource === 'server', 'the first sync of the force-installed extension', 60_000);
+  await page.close();
 });
 
 after(async () => {
@@ -119,7 +125,7 @@ async function device() {
 async function chatPage(ctx, url = `https://${HOST}/chat/textarea`) {
   const page = await ctx.newPage();
   await page.goto(url);
-  if (new URL(url).hostname === HOST) await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  if (new URL(url).hostname === HOST) await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   return page;
 }
 
@@ -211,7 +217,7 @@ test('a page script posting an SSN as JSON is cancelled: the site receives nothi
   const page = await chatPage(context);
   const result = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.match(result.error ?? '', /TypeError|Failed to fetch/, JSON.stringify(result));
-  const alert = page.getByRole('alert');
+  const alert = notice(page, 'alert');
   await alert.waitFor();
   assert.match(await alert.innerText(), /Sending blocked: sensitive data found/);
   assert.match(await alert.innerText(), /Social Security number/);
@@ -328,11 +334,11 @@ test('after Chrome stops the service worker, the listener is there again and the
   // loads the engine before the user (here, a script) sends anything.
   sites.clearReceived();
   await page.reload();
-  await page.getByRole('note', { name: 'Public records notice' }).waitFor();
+  await notice(page, 'note', { name: 'Public records notice' }).waitFor();
   const r = await post(page, '/api/send', { kind: 'json', data: { prompt: SSN } });
   assert.ok(r.error, JSON.stringify(r));
   assert.deepEqual(receivedBodies(), []);
-  await page.getByRole('alert').filter({ hasText: 'Sending blocked: sensitive data found' }).waitFor();
+  await notice(page, 'alert', { hasText: 'Sending blocked: sensitive data found' }).waitFor();
   await page.close();
 });
 
