@@ -25,6 +25,7 @@ mod eml;
 mod html;
 mod office;
 mod pdf;
+mod pdflex;
 mod rtf;
 mod sink;
 mod text;

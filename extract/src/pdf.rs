@@ -1,15 +1,17 @@
 //! PDF: the text of every page, in content-stream order, through lopdf (which parses the
 //! objects, decrypts with the empty user password when there is one, inflates streams under
 //! a per-stream bound, and maps fonts' ToUnicode CMaps and standard encodings such as
-//! WinAnsi). Text-showing operators are read here rather than with lopdf's
-//! `extract_text`, so that all streams share one decompression budget, each font's encoding
-//! is built once per document rather than once per page, text in form XObjects is read, and
+//! WinAnsi). Text-showing operators are read here (content streams tokenized by `pdflex`)
+//! rather than with lopdf's `extract_text`, so that all streams share one decompression
+//! budget, each font's encoding is built once per document rather than once per page, text
+//! in form XObjects is read, a damaged stream still gives the text before the damage, and
 //! line breaks come from where the text is placed.
 
 use std::collections::{HashMap, HashSet};
 
-use lopdf::content::Content;
-use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
+use lopdf::{Dictionary, Document, Encoding, LoadOptions, ObjectId};
+
+use crate::pdflex::{Lexer, Operand};
 
 use crate::{Limits, Sink, Unreadable};
 
@@ -92,14 +94,6 @@ impl Pos {
     }
 }
 
-fn num(o: &Object) -> f64 {
-    match o {
-        Object::Integer(i) => *i as f64,
-        Object::Real(r) => f64::from(*r),
-        _ => 0.0,
-    }
-}
-
 impl<'a> PageReader<'a> {
     fn page(&mut self, page_id: ObjectId, sink: &mut Sink) -> Result<(), Unreadable> {
         self.spend(MIN_COST)?;
@@ -159,39 +153,36 @@ impl<'a> PageReader<'a> {
         if depth > self.max_depth {
             return Err(Unreadable::Limits);
         }
-        let Ok(content) = Content::decode(data) else {
-            // A damaged stream: what came before it still counts.
-            return Ok(());
-        };
         let mut font: Option<&'a Dictionary> = None;
         let mut pos = Pos::default();
         pos.reset();
         let mut leading = 0.0;
         let mut scratch = String::new();
-        for op in &content.operations {
-            let operands = &op.operands;
-            match op.operator.as_str() {
-                "BT" => pos.reset(),
-                "Tf" => font = operands.first().and_then(|n| n.as_name().ok()).and_then(|n| fonts.get(n).copied()),
-                "TL" => leading = operands.first().map(num).unwrap_or(0.0),
-                "Td" | "TD" => {
-                    let (tx, ty) = (operands.first().map(num).unwrap_or(0.0), operands.get(1).map(num).unwrap_or(0.0));
-                    if op.operator == "TD" {
+        let mut lexer = Lexer::new(data);
+        let mut operands = Vec::new();
+        while let Some(operator) = lexer.next_op(&mut operands) {
+            match operator {
+                b"BT" => pos.reset(),
+                b"Tf" => font = operands.first().and_then(|n| if let Operand::Name(n) = n { fonts.get(n.as_ref()).copied() } else { None }),
+                b"TL" => leading = operands.first().map(Operand::num).unwrap_or(0.0),
+                b"Td" | b"TD" => {
+                    let (tx, ty) = (operands.first().map(Operand::num).unwrap_or(0.0), operands.get(1).map(Operand::num).unwrap_or(0.0));
+                    if operator == b"TD" {
                         leading = -ty;
                     }
                     pos.translate(tx, ty);
                 }
-                "Tm" if operands.len() == 6 => {
-                    let m: Vec<f64> = operands.iter().map(num).collect();
+                b"Tm" if operands.len() == 6 => {
+                    let m: Vec<f64> = operands.iter().map(Operand::num).collect();
                     pos.line = [m[0], m[1], m[2], m[3], m[4], m[5]];
                 }
-                "T*" => pos.translate(0.0, -leading),
-                "Tj" | "TJ" | "'" | "\"" => {
-                    if op.operator != "Tj" && op.operator != "TJ" {
+                b"T*" => pos.translate(0.0, -leading),
+                b"Tj" | b"TJ" | b"'" | b"\"" => {
+                    if operator != b"Tj" && operator != b"TJ" {
                         pos.translate(0.0, -leading);
                     }
-                    let shown = match op.operator.as_str() {
-                        "\"" => operands.get(2..).unwrap_or_default(),
+                    let shown = match operator {
+                        b"\"" => operands.get(2..).unwrap_or_default(),
                         _ => operands.as_slice(),
                     };
                     let Some(f) = font else { continue };
@@ -212,9 +203,9 @@ impl<'a> PageReader<'a> {
                     pos.last = Some((y, x));
                     sink.push(&scratch)?;
                 }
-                "Do" => {
-                    let Some(name) = operands.first().and_then(|n| n.as_name().ok()) else { continue };
-                    let Some(form) = resources.and_then(|r| self.form(r, name)) else { continue };
+                b"Do" => {
+                    let Some(Operand::Name(name)) = operands.first() else { continue };
+                    let Some(form) = resources.and_then(|r| self.form(r, name.as_ref())) else { continue };
                     if !self.forms.insert(form as *const lopdf::Stream as usize) {
                         continue;
                     }
@@ -260,19 +251,19 @@ impl<'a> PageReader<'a> {
 
 /// The text of a text-showing operator's operands: strings through the font's encoding,
 /// and in a TJ array, a large negative adjustment (a word gap) as a space.
-fn collect(enc: &Encoding<'_>, operands: &[Object], out: &mut String) {
+fn collect(enc: &Encoding<'_>, operands: &[Operand<'_>], out: &mut String) {
     for o in operands {
         match o {
-            Object::String(bytes, _) => {
+            Operand::Str(bytes) => {
                 let _ = enc.write_to_string(bytes, out);
             }
-            Object::Array(items) => {
+            Operand::Array(items) => {
                 for item in items {
                     match item {
-                        Object::String(bytes, _) => {
+                        Operand::Str(bytes) => {
                             let _ = enc.write_to_string(bytes, out);
                         }
-                        Object::Integer(_) | Object::Real(_) if num(item) < -200.0 && !out.ends_with(' ') => out.push(' '),
+                        Operand::Num(n) if *n < -200.0 && !out.ends_with(' ') => out.push(' '),
                         _ => {}
                     }
                 }

@@ -233,6 +233,12 @@ fn pdf_made_with_lopdf_reads() {
 }
 
 #[test]
+fn pdf_damaged_content_keeps_the_text_before_the_damage() {
+    let pdf = pdf_with_content(b"BT /F1 12 Tf 72 720 Td <5353> Tj (N 123-45-6789) Tj ET BT 0 -20 Td [(x) ] ] >> (never closed");
+    assert_eq!(extract(&pdf, "a.pdf", "", &Limits::default()).map(|e| e.text), Ok("SSN 123-45-6789\n".to_string()));
+}
+
+#[test]
 fn pdf_content_bomb() {
     // 8 MiB of spaces in a compressed content stream, against a 1 MiB budget.
     let pdf = pdf_with_content(&vec![b' '; 8 << 20]);
