@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { composer, openChat, realPaste, startStack } from '../lib/harness.js';
+import { composer, openChat, realPaste, startStack, sentPrompts as sentPromptsOf } from '../lib/harness.js';
 import { CHAT_EDITORS } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
 import { notice } from '../lib/notices.js';
@@ -27,12 +27,7 @@ after(async () => {
 });
 
 /** The prompts the site received, once there are `n`. */
-function sentPrompts(n = 1) {
-  return waitFor(async () => {
-    const s = stack.sites.sent(HOST);
-    return s.length >= n ? s : null;
-  }, `${n} prompts at /api/send`);
-}
+const sentPrompts = (n = 1) => sentPromptsOf(stack, HOST, n);
 
 describe('chat site with real editors (strict CSP)', () => {
   for (const editor of CHAT_EDITORS) {

@@ -12,13 +12,12 @@
  * JSON body, timed in the page with and without it, and the worker's own time per body.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { Browser, extensionId, removeManagedPolicy, writeManagedPolicy } from '../lib/browser.js';
+import { Browser, extensionId, removeManagedPolicy, stopServiceWorkers, writeManagedPolicy } from '../lib/browser.js';
+import { startForceInstalled } from '../lib/harness.js';
 import { LifeguardServer } from '../lib/server.js';
 import { FakeSites, SERVER_HOST } from '../lib/sites.js';
-import { ROOT, cleanup, tempDir, waitFor } from '../lib/util.js';
+import { waitFor } from '../lib/util.js';
 import { notice } from '../lib/notices.js';
 
 const id = extensionId();
@@ -33,45 +32,21 @@ let server;
 let sites;
 /** @type {import('playwright-core').BrowserContext} */
 let context;
-const dirs = [tempDir('lifeguard-sites-'), tempDir('lifeguard-profile-')];
 /** Benchmark lines, printed at the end. @type {string[]} */
 const bench = [];
+/** @type {Awaited<ReturnType<typeof startForceInstalled>>} */
+let stack;
 
 before(async () => {
   // Devices' sightings reach the database every second instead of every minute.
   process.env.LIFEGUARD_DEVICE_FLUSH_SECONDS = '1';
-  server = new LifeguardServer({ department: 'finance' });
-  await server.start();
-  sites = new FakeSites(dirs[0], () => server.url);
-  await sites.start();
-  server.cli(['extension', 'publish', path.join(ROOT, 'target', 'lifeguard.crx')]);
-  writeManagedPolicy(
-    { serverUrl: `https://${SERVER_HOST}`, deviceToken: server.deviceToken, department: 'finance', policyPublicKey: server.publicKey },
-    { ExtensionInstallForcelist: [`${id};${server.url}/extension/update.xml`], DeveloperToolsAvailability: 1 },
-  );
-  context = await chromium.launchPersistentContext(dirs[1], {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    ignoreHTTPSErrors: true,
-    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking'],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', `--host-resolver-rules=${sites.resolverRules()}`],
-  });
-  const prefix = `chrome-extension://${id}/`;
-  if (!context.serviceWorkers().some((w) => w.url().startsWith(prefix))) await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix), timeout: 60_000 });
-  // One page asks until the first sync is done (as force-install.test.js does): opening a new
-  // popup page for every poll kept the extension from seeing its managed configuration here.
-  const page = await context.newPage();
-  await page.goto(`${prefix}pages/popup/popup.html`);
-  await waitFor(async () => (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'status' }))).status.policySource === 'server', 'the first sync of the force-installed extension', 60_000);
-  await page.close();
+  stack = await startForceInstalled({ department: 'finance' });
+  ({ server, sites, context } = stack);
+  await stack.firstSync();
 });
 
 after(async () => {
-  removeManagedPolicy();
-  await context?.close().catch(() => {});
-  await sites?.stop();
-  await server?.dispose();
-  for (const d of dirs) cleanup(d);
+  await stack?.close();
   if (bench.length) {
     console.log(`network check, ${BENCH_N} sequential fetches from the page, ms per request:`);
     for (const line of bench.sort()) console.log(`  ${line}`);
@@ -316,20 +291,7 @@ test('what leaves for an inspected host from another page is checked; what a pag
 test('after Chrome stops the service worker, the listener is there again and the guarded page wakes it before it sends', async () => {
   const page = await chatPage(context);
   // Stop every worker as Chrome stops an idle one (CDP), from a page the guard ignores.
-  const other = await context.newPage();
-  await other.goto('https://example.org/');
-  const cdp = await context.newCDPSession(other);
-  const prefix = `chrome-extension://${id}/`;
-  const stopped = new Promise((resolve) => {
-    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-      if (e.versions.some((v) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'stopped')) resolve(undefined);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await stopped;
-  await cdp.detach();
-  await other.close();
+  await stopServiceWorkers(context, id);
   // The chat page loads again: its guard messages the worker at once, which starts it and
   // loads the engine before the user (here, a script) sends anything.
   sites.clearReceived();

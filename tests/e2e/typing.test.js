@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { composer, openChat, startStack } from '../lib/harness.js';
+import { composer, openChat, startStack, sentPrompts as sentPromptsOf } from '../lib/harness.js';
 import { CHAT_EDITORS } from '../lib/sites.js';
 import { waitFor } from '../lib/util.js';
 import { notice, noticeButton } from '../lib/notices.js';
@@ -28,12 +28,7 @@ after(async () => {
 });
 
 /** The prompts the site received, once there are `n`. */
-function sentPrompts(n = 1) {
-  return waitFor(async () => {
-    const s = stack.sites.sent(HOST);
-    return s.length >= n ? s : null;
-  }, `${n} prompts at /api/send`);
-}
+const sentPrompts = (n = 1) => sentPromptsOf(stack, HOST, n);
 
 /** The server's events of a kind on the AI host, once there are more than `before`. */
 async function eventsAfter(/** @type {string} */ kind, /** @type {number} */ before) {

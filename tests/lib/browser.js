@@ -109,26 +109,10 @@ export class Browser {
   }
 
   /**
-   * Stops every service worker, as Chrome stops an idle one (CDP ServiceWorker domain);
-   * resolves once the extension's worker has reported "stopped". Chrome may start it again
-   * at once for a pending event: that is a fresh worker with nothing in memory.
+   * Stops every service worker, as Chrome stops an idle one (see stopServiceWorkers).
    */
   async stopServiceWorkers() {
-    const ctx = /** @type {import('playwright-core').BrowserContext} */ (this.context);
-    const page = await ctx.newPage();
-    await page.goto('https://example.org/');
-    const cdp = await ctx.newCDPSession(page);
-    const prefix = `chrome-extension://${this.id}/`;
-    const stopped = new Promise((resolve) => {
-      cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-        if (e.versions.some((v) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'stopped')) resolve(undefined);
-      });
-    });
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await stopped;
-    await cdp.detach().catch(() => {});
-    await page.close();
+    await stopServiceWorkers(/** @type {import('playwright-core').BrowserContext} */ (this.context), this.id);
   }
 
   async close() {
@@ -137,4 +121,29 @@ export class Browser {
     });
     cleanup(this.profile);
   }
+}
+
+/**
+ * Stops every service worker, as Chrome stops an idle one (CDP ServiceWorker domain, from a
+ * page the guard ignores); resolves once the extension's worker has reported "stopped".
+ * Chrome may start it again at once for a pending event: that is a fresh worker with nothing
+ * in memory.
+ * @param {import('playwright-core').BrowserContext} ctx
+ * @param {string} id the extension's
+ */
+export async function stopServiceWorkers(ctx, id) {
+  const page = await ctx.newPage();
+  await page.goto('https://example.org/');
+  const cdp = await ctx.newCDPSession(page);
+  const prefix = `chrome-extension://${id}/`;
+  const stopped = new Promise((resolve) => {
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+      if (e.versions.some((v) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'stopped')) resolve(undefined);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await stopped;
+  await cdp.detach().catch(() => {});
+  await page.close();
 }

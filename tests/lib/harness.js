@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, removeManagedPolicy, writeManagedPolicy } from './browser.js';
+import { chromium } from 'playwright-core';
+import { Browser, extensionId, removeManagedPolicy, writeManagedPolicy } from './browser.js';
 import { LifeguardServer } from './server.js';
 import { FakeSites, SERVER_HOST } from './sites.js';
-import { cleanup, tempDir, waitFor } from './util.js';
+import { ROOT, cleanup, tempDir, waitFor } from './util.js';
 import { notice } from './notices.js';
 
 export const DEPARTMENT = 'planning';
@@ -140,4 +141,81 @@ export async function realDrop(page, selector, paths, items = []) {
   const data = { items, files: paths, dragOperationsMask: 1 };
   for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
   await cdp.detach();
+}
+
+/**
+ * The stack as IT deploys it, without --load-extension: a real `lifeguard serve` that hosts
+ * the CRX (target/lifeguard.crx, packed and signed by `lifeguard extension pack`, published
+ * with `lifeguard extension publish`), the fake sites, and Chromium told by policy
+ * (ExtensionInstallForcelist) to install it from the server's update manifest and hand it
+ * its managed configuration. Resolves once the extension's worker runs; `firstSync()` waits
+ * for its first policy sync.
+ * @param {{department?: string}} [opts]
+ */
+export async function startForceInstalled({ department = 'finance' } = {}) {
+  const id = extensionId();
+  const dirs = [tempDir('lifeguard-sites-'), tempDir('lifeguard-profile-')];
+  const server = new LifeguardServer({ department });
+  await server.start();
+  const sites = new FakeSites(dirs[0], () => server.url);
+  await sites.start();
+  server.cli(['extension', 'publish', path.join(ROOT, 'target', 'lifeguard.crx')]);
+  writeManagedPolicy(
+    { serverUrl: `https://${SERVER_HOST}`, deviceToken: server.deviceToken, department, policyPublicKey: server.publicKey },
+    {
+      ExtensionInstallForcelist: [`${id};${server.url}/extension/update.xml`],
+      // Playwright reaches the extension's worker only with this (ENVIRONMENT.md).
+      DeveloperToolsAvailability: 1,
+    },
+  );
+  const context = await chromium.launchPersistentContext(dirs[1], {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    ignoreHTTPSErrors: true,
+    // Playwright's defaults would stop the extension system and its updater.
+    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', `--host-resolver-rules=${sites.resolverRules()}`],
+  });
+  const prefix = `chrome-extension://${id}/`;
+  const worker = context.serviceWorkers().find((w) => w.url().startsWith(prefix)) ?? (await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix), timeout: 60_000 }));
+  return {
+    id,
+    server,
+    sites,
+    context,
+    worker,
+    /** The extension's status after its first sync with the server, asked from one page. */
+    async firstSync() {
+      const page = await context.newPage();
+      try {
+        await page.goto(`${prefix}pages/popup/popup.html`);
+        return await waitFor(async () => {
+          const s = (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'status' }))).status;
+          return s.policySource === 'server' ? s : null;
+        }, 'the first sync of the force-installed extension', 60_000);
+      } finally {
+        await page.close();
+      }
+    },
+    async close() {
+      removeManagedPolicy();
+      await context.close().catch(() => {});
+      await sites.stop();
+      await server.dispose();
+      for (const d of dirs) cleanup(d);
+    },
+  };
+}
+
+/**
+ * The prompts the chat site received at /api/send on a host, once there are `n`.
+ * @param {{sites: FakeSites}} stack
+ * @param {string} host
+ * @param {number} [n]
+ */
+export function sentPrompts(stack, host, n = 1) {
+  return waitFor(async () => {
+    const s = stack.sites.sent(host);
+    return s.length >= n ? s : null;
+  }, `${n} prompts at /api/send`);
 }
