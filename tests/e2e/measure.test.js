@@ -168,13 +168,13 @@ function* prose() {
   }
 }
 
-/** A ~10 MB DOCX: memo.docx (python-docx) with its body replaced by paragraphs of three runs. */
+/** A ~10 MB DOCX: memo.docx (python-docx) with its body replaced by paragraphs of three runs, and a picture. */
 function bigDocx() {
   const files = unzipSync(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'memo.docx')));
   const xml = new TextDecoder().decode(files['word/document.xml']);
   const lines = prose();
   const paras = [];
-  for (let i = 0; i < 400_000; i++) {
+  for (let i = 0; i < 330_000; i++) {
     const words = /** @type {string} */ (lines.next().value).split(' ');
     const a = words.slice(0, 5).join(' ');
     const b = words.slice(5, 9).join(' ');
@@ -182,6 +182,15 @@ function bigDocx() {
     paras.push(`<w:p><w:r><w:t xml:space="preserve">${a} </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">${b} </w:t></w:r><w:r><w:t>${c}</w:t></w:r></w:p>`);
   }
   files['word/document.xml'] = new TextEncoder().encode(xml.replace(/<w:body>[\s\S]*<w:sectPr/, `<w:body>${paras.join('')}<w:sectPr`));
+  // A 2 MB picture, as most large documents have (its bytes do not compress). About 33 MB of
+  // text is near lifeguard-extract's 32 MiB bound; the picture brings the file to ~10 MB.
+  let x = 0x12345678;
+  files['word/media/image1.jpeg'] = Uint8Array.from({ length: 2_000_000 }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x & 0xff;
+  });
   return Buffer.from(zipSync(files, { level: 6 }));
 }
 
