@@ -82,6 +82,22 @@ test('a bad edit is refused with the server’s problem, and nothing is saved', 
   assert.equal(await row.getByRole('link', { name: 'AI Fact Sheet' }).getAttribute('href'), 'https://vendor.example/ai-fact-sheet');
 });
 
+test('the rule for files that cannot be read shows as such; a second one in the same list is refused', async () => {
+  const { page } = tab;
+  await page.locator('#nav a', { hasText: 'Policy' }).click();
+  await page.locator('.tabs button[data-section="content_rules"]').click();
+  const row = page.locator('#section-content_rules table.items tbody tr', { hasText: 'warn-unreadable-files' });
+  assert.equal(await row.locator('td').nth(1).textContent(), 'files that cannot be read');
+  await page.locator('#add-item').click();
+  await page.locator('#item-form [name="field-unreadable_files"]').check();
+  await fillItem(page, { id: 'block-unreadable', action: 'block', policy_ref: 'APP 04.05 §IV.2' });
+  const alert = page.locator('#item-form').getByRole('alert');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /already acts on unreadable files/);
+  assert.equal(await page.locator('#section-content_rules table.items').getByText('block-unreadable').count(), 0);
+  await page.locator('#item-form').getByRole('button', { name: 'Cancel' }).click();
+});
+
 test('"try it" shows what the draft does to a URL and to a paste', async () => {
   const { page } = tab;
   const box = page.locator('#try-it');

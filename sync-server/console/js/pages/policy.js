@@ -18,7 +18,7 @@ const CONTENT_ACTIONS = ['block', 'warn', 'redact', 'allow'];
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /**
- * @typedef {{name: string, label: string, type: 'text'|'list'|'select'|'textarea'|'url'|'json',
+ * @typedef {{name: string, label: string, type: 'text'|'list'|'select'|'textarea'|'url'|'json'|'checkbox',
  *   options?: string[], required?: boolean, hint?: string}} FieldDef
  * @typedef {{label: string, ref: string, fields: FieldDef[],
  *   columns: import('../dom.js').Column<any>[]}} SectionDef
@@ -81,10 +81,18 @@ export const SECTIONS = {
   content_rules: {
     label: 'Content rules',
     ref: 'APP 04.05 §I, §IV.2, §VI',
-    fields: [ID, { name: 'detectors', label: 'Detectors', type: 'list', hint: 'Either detectors or a minimum severity' }, { name: 'min_severity', label: 'Minimum severity', type: 'select', options: SEVERITIES }, { name: 'action', label: 'Action', type: 'select', options: CONTENT_ACTIONS, required: true }, { name: 'message', label: 'Message to staff', type: 'textarea' }, { ...REF, required: true }],
+    fields: [
+      ID,
+      { name: 'detectors', label: 'Detectors', type: 'list', hint: 'One of: detectors, a minimum severity, or files that cannot be read' },
+      { name: 'min_severity', label: 'Minimum severity', type: 'select', options: SEVERITIES },
+      { name: 'unreadable_files', label: 'Files that cannot be read', type: 'checkbox', hint: 'Encrypted, images, archives, unknown binary, too large, damaged: block, warn or allow' },
+      { name: 'action', label: 'Action', type: 'select', options: CONTENT_ACTIONS, required: true },
+      { name: 'message', label: 'Message to staff', type: 'textarea' },
+      { ...REF, required: true },
+    ],
     columns: [
       { label: 'Id', value: (i) => i.id },
-      { label: 'Applies to', value: (i) => (i.detectors?.length ? list(i.detectors) : `severity ≥ ${i.min_severity}`) },
+      { label: 'Applies to', value: (i) => (i.unreadable_files ? 'files that cannot be read' : i.detectors?.length ? list(i.detectors) : `severity ≥ ${i.min_severity}`) },
       { label: 'Action', value: (i) => actionBadge(i.action) },
       { label: 'Message', value: (i) => i.message ?? '' },
     ],
@@ -353,6 +361,8 @@ function itemForm(section, def, item, done) {
       controls[f.name] = h('textarea', { name, rows: 2, value: current ?? '' });
     } else if (f.type === 'json') {
       controls[f.name] = h('textarea', { name, rows: 6, value: JSON.stringify(current ?? [], null, 2) });
+    } else if (f.type === 'checkbox') {
+      controls[f.name] = h('input', { name, type: 'checkbox', checked: current === true });
     } else {
       controls[f.name] = h('input', { name, type: f.type === 'url' ? 'url' : 'text', value: current ?? '', disabled: f.name === 'id' && item !== undefined });
     }
@@ -401,7 +411,9 @@ function readForm(def, controls, item) {
   for (const f of def.fields) {
     delete out[f.name];
     const raw = controls[f.name].value;
-    if (f.type === 'list') {
+    if (f.type === 'checkbox') {
+      if (/** @type {HTMLInputElement} */ (controls[f.name]).checked) out[f.name] = true;
+    } else if (f.type === 'list') {
       const values = raw.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
       if (values.length) out[f.name] = values;
     } else if (f.type === 'json') {
