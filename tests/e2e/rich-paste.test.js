@@ -113,6 +113,7 @@ describe('frames without a URL of their own', () => {
   for (const [kind, make] of [
     ['about:blank', 'const f = document.createElement("iframe"); document.body.append(f); f.contentDocument.body.innerHTML = "<div id=ed contenteditable=true style=min-height:40px></div>";'],
     ['srcdoc', 'const f = document.createElement("iframe"); f.srcdoc = "<div id=ed contenteditable=true style=min-height:40px></div>"; document.body.append(f);'],
+    ['blob:', 'const f = document.createElement("iframe"); f.src = URL.createObjectURL(new Blob(["<div id=ed contenteditable=true style=min-height:40px></div>"], { type: "text/html" })); document.body.append(f);'],
   ]) {
     test(`an editor in an ${kind} iframe of the AI tool is guarded`, async () => {
       const page = await openChat(stack, 'textarea', { csp: false });
