@@ -302,8 +302,8 @@ struct PreviewBody {
     /// The visitor's e-mail.
     #[schema(max_length = 254)]
     user: Option<String>,
-    /// Decide as of this time (RFC 3339, or a date) instead of now.
-    #[schema(schema_with = super::openapi::time_or_date)]
+    /// Decide as of this time (RFC 3339, or a date) instead of now; null is absent.
+    #[schema(schema_with = super::openapi::time_or_date_or_null)]
     at: Option<String>,
 }
 

@@ -67,6 +67,13 @@ pub(super) fn time_or_date() -> utoipa::openapi::schema::Schema {
     OneOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date)).into()
 }
 
+/// [`time_or_date`], or `null`: an optional body field, which serde reads as absent when null.
+pub(super) fn time_or_date_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, OneOfBuilder, SchemaFormat};
+    let string = |f| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f)));
+    OneOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date)).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+}
+
 fn error(description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
