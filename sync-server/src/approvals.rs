@@ -123,8 +123,10 @@ pub struct Approve {
 const TEXT_LIMIT: usize = 4000;
 
 fn text(field: &str, v: &str, required: bool) -> ApiResult<()> {
+    // A well-formed body whose answer is blank (white space of any script): 422, as for any
+    // value that is there but not acceptable.
     if required && v.trim().is_empty() {
-        return Err(ApiError::BadRequest(format!("`{field}` is required")));
+        return Err(ApiError::Unprocessable(format!("`{field}` is required and must not be blank")));
     }
     if v.chars().count() > TEXT_LIMIT {
         return Err(ApiError::BadRequest(format!("`{field}` is longer than {TEXT_LIMIT} characters")));

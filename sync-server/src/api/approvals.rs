@@ -103,7 +103,7 @@ async fn get(state: web::Data<AppState>, who: Admin, id: web::Path<String>) -> A
 
 /// Records IT's AI Evaluation Checklist review (§IV.2); the request is then `in_review`.
 #[utoipa::path(put, path = "/v1/admin/approvals/{id}/review", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = Checklist,
-    responses((status = 200, description = "Reviewed.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "The request is already decided, or changed meanwhile.", body = Body), TokenErrors))]
+    responses((status = 200, description = "Reviewed.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "The request is already decided, or changed meanwhile.", body = Body), (status = 422, description = "A required answer is blank.", body = Body), TokenErrors))]
 async fn review(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<Checklist>) -> ApiResult<HttpResponse> {
     let a = approvals::review(&state, &who, &id, body.0).await?;
     Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
