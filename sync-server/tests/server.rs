@@ -457,7 +457,7 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let id = res.json()["id"].as_str().expect("id").to_owned();
     assert_eq!(res.json()["status"], "submitted");
     let missing = server.send("POST", "/v1/approvals", Some(&device), &json!({"requester": "sam@redondo.org", "tool": "x", "objective": "", "why_ai": "w", "alternatives": "a"})).await;
-    assert_eq!(missing.status, 400);
+    assert_eq!(missing.status, 422, "a blank required answer is the request's content, not its shape");
     assert!(missing.text().contains("objective"));
 
     let list = server.get("/v1/admin/approvals?status=submitted", Some(&it)).await.json();
