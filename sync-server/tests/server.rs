@@ -496,6 +496,8 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     assert_eq!(server.get(&format!("/v1/approvals/{id}"), Some(&server.token(Role::Device, Some("police")))).await.status, 404);
     // Decided requests stay decided.
     assert_eq!(server.send("POST", &format!("/v1/admin/approvals/{id}/deny"), Some(&it), &json!({"note": "no"})).await.status, 409);
+    // A denial without a reason for the requester is refused as such.
+    assert_eq!(server.send("POST", &format!("/v1/admin/approvals/{id}/deny"), Some(&it), &json!({"note": " \u{85}"})).await.status, 422);
     let audit = server.get("/v1/admin/audit?action=approval.", Some(&it)).await.json();
     let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
     assert_eq!(actions, vec!["approval.approve", "approval.review", "approval.submit"]);

@@ -129,7 +129,7 @@ struct DenyBody {
 
 /// Denies a request.
 #[utoipa::path(post, path = "/v1/admin/approvals/{id}/deny", tag = "approvals", security(("bearer" = [])), params(("id" = String, Path, description = "The request's id.")), request_body = DenyBody,
-    responses((status = 200, description = "Denied.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "Already decided.", body = Body), TokenErrors))]
+    responses((status = 200, description = "Denied.", body = View), (status = 404, description = "No such request.", body = Body), (status = 409, description = "Already decided.", body = Body), (status = 422, description = "The `note` (the reason given to the requester) is blank.", body = Body), TokenErrors))]
 async fn deny(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<DenyBody>) -> ApiResult<HttpResponse> {
     let a = approvals::deny(&state, &who, &id, body.0.note).await?;
     Ok(HttpResponse::Ok().json(approvals::view(&a, true)))
