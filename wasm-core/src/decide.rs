@@ -172,6 +172,10 @@ pub struct Decision<'p> {
     /// For authorized tools: the CPRA public-records notice (§VI).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<&'p str>,
+    /// For authorized tools with tenant restrictions: only the City's workspace can be signed
+    /// in to here (the vendor refuses personal accounts).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub workspace_only: bool,
     /// For blocks: the authorized tool to use instead, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative: Option<Alternative<'p>>,
@@ -338,6 +342,7 @@ pub(crate) fn decide<'p>(policy: &'p Policy, index: &HostIndex, visit: &Visit<'_
             d.rule = Some(&tool.id);
             d.policy_ref = Some(&tool.policy_ref);
             d.notice = Some(&tool.public_records_notice);
+            d.workspace_only = !tool.tenant.is_empty();
             d
         }
         (Layer::Tool, _) => {
@@ -394,6 +399,7 @@ impl<'p> Decision<'p> {
             message: None,
             source,
             notice: None,
+            workspace_only: false,
             alternative: None,
             host: host.to_owned(),
         }

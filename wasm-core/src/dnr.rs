@@ -10,13 +10,27 @@
 //! path and outcome share one rule, so any number of host rules compiles to a few hundred DNR
 //! rules (Chrome allows 1,000 regex rules and 5,000 redirects); each distinct path prefix
 //! needs a rule of its own.
+//!
+//! An authorized tool with tenant restrictions adds, for the visitors it authorizes, one
+//! `modifyHeaders` rule per vendor that sets the vendor's header on every request to the
+//! vendor's hosts (and `block` rules for its signed-out endpoints), above every allow, so
+//! no allow rule can switch them off.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::decide::{HostIndex, Layer};
-use crate::policy::{Policy, SiteAction};
+use crate::policy::{Policy, SiteAction, TenantHeader};
+
+/// Priority of tenant-restriction rules: above every navigation rule and the warn page's
+/// temporary allows (which would otherwise stop lower `modifyHeaders` rules).
+pub const TENANT_PRIORITY: u32 = 100_000_000;
+
+/// Every resource type, so a header reaches documents, frames, fetches and subresources.
+const ALL_RESOURCE_TYPES: &[&str] = &[
+    "main_frame", "sub_frame", "stylesheet", "script", "image", "font", "object", "xmlhttprequest", "ping", "csp_report", "media", "websocket", "webtransport", "webbundle", "other",
+];
 
 /// Where the extension's pages are.
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +68,28 @@ pub struct DnrRule {
 
 /// A rule's action.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DnrAction {
-    /// `redirect` or `allow`.
+    /// `redirect`, `allow`, `block` or `modifyHeaders`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// For redirects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<DnrRedirect>,
+    /// For `modifyHeaders`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<Vec<DnrHeader>>,
+}
+
+/// A request header a `modifyHeaders` rule sets.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnrHeader {
+    /// The header's name.
+    pub header: &'static str,
+    /// Always `set`: a value the page or another extension sent is replaced, never appended to.
+    pub operation: &'static str,
+    /// The value.
+    pub value: String,
 }
 
 /// A redirect target.
@@ -77,9 +106,13 @@ pub struct DnrRedirect {
 pub struct DnrCondition {
     /// The hosts (each with its subdomains).
     pub request_domains: Vec<String>,
-    /// The URL pattern (RE2), matched case-insensitively.
-    pub regex_filter: String,
-    /// Navigations only.
+    /// The URL pattern (RE2), matched case-insensitively, for navigation rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regex_filter: Option<String>,
+    /// A plain URL filter (`||host/path`), for tenant rules' signed-out endpoints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_filter: Option<String>,
+    /// Navigations for navigation rules; every type for tenant rules.
     pub resource_types: Vec<&'static str>,
 }
 
@@ -142,12 +175,13 @@ pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&st
     for (id, ((priority, path, outcome), mut hosts)) in (opts.first_id..).zip(groups.into_iter().rev()) {
         hosts.sort_unstable();
         let action = match outcome {
-            Outcome::Allow => DnrAction { kind: "allow", redirect: None },
+            Outcome::Allow => DnrAction { kind: "allow", redirect: None, request_headers: None },
             Outcome::Redirect { block, source } => DnrAction {
                 kind: "redirect",
                 redirect: Some(DnrRedirect {
                     regex_substitution: format!("{}?source={source}#\\0", if block { opts.block_page } else { opts.warn_page }),
                 }),
+                request_headers: None,
             },
         };
         rules.push(DnrRule {
@@ -156,16 +190,51 @@ pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&st
             action,
             condition: DnrCondition {
                 request_domains: hosts.into_iter().map(str::to_owned).collect(),
-                regex_filter: if path.is_empty() {
+                regex_filter: Some(if path.is_empty() {
                     "^.+$".to_owned()
                 } else {
                     format!("^[a-z]+://[^/?#]+{}(?:(?:[/;?#]|%2f).*)?$", path_re2(path))
-                },
+                }),
+                url_filter: None,
                 resource_types: vec!["main_frame", "sub_frame"],
             },
         });
     }
+    let first_tenant_id = opts.first_id + rules.len() as u32;
+    rules.extend(tenant_rules(policy, department, user, first_tenant_id));
     DnrRuleset { rules, next_change_at: next_change(policy, now) }
+}
+
+/// The tenant-restriction rules of the tools that authorize this visitor.
+fn tenant_rules(policy: &Policy, department: Option<&str>, user: Option<&str>, first_id: u32) -> Vec<DnrRule> {
+    let headers: Vec<&TenantHeader> = policy
+        .tools
+        .iter()
+        .filter(|t| t.audience.is_empty() || t.audience.includes(department, user))
+        .flat_map(|t| &t.tenant)
+        .collect();
+    let mut rules = Vec::new();
+    let mut id = first_id;
+    let mut push = |action: DnrAction, request_domains: Vec<String>, url_filter: Option<String>| {
+        rules.push(DnrRule {
+            id,
+            priority: TENANT_PRIORITY,
+            action,
+            condition: DnrCondition { request_domains, regex_filter: None, url_filter, resource_types: ALL_RESOURCE_TYPES.to_vec() },
+        });
+        id += 1;
+    };
+    for h in headers {
+        let domains: Vec<String> = h.vendor.domains().iter().map(|d| (*d).to_owned()).collect();
+        let set = DnrHeader { header: h.vendor.header(), operation: "set", value: h.value.clone() };
+        push(DnrAction { kind: "modifyHeaders", redirect: None, request_headers: Some(vec![set]) }, domains, None);
+        for domain in h.vendor.domains() {
+            for path in h.vendor.signed_out_paths() {
+                push(DnrAction { kind: "block", redirect: None, request_headers: None }, vec![(*domain).to_owned()], Some(format!("||{domain}{path}")));
+            }
+        }
+    }
+    rules
 }
 
 /// The next start or end of a grant or suspension after `now`.

@@ -27,13 +27,26 @@ fn simulate(rules: &[Value], url: &str) -> SiteAction {
         if !domain_ok {
             continue;
         }
-        let re = regex::RegexBuilder::new(c["regexFilter"].as_str().expect("regexFilter")).case_insensitive(true).build().expect("RE2-compatible filter");
-        if !re.is_match(parsed.as_str()) {
-            continue;
+        if r["action"]["type"] == "modifyHeaders" {
+            continue; // changes headers, never where a navigation goes
+        }
+        if let Some(re) = c["regexFilter"].as_str() {
+            let re = regex::RegexBuilder::new(re).case_insensitive(true).build().expect("RE2-compatible filter");
+            if !re.is_match(parsed.as_str()) {
+                continue;
+            }
+        } else {
+            // `||host/path`: the host or a subdomain, then the path.
+            let filter = c["urlFilter"].as_str().expect("a regexFilter or a urlFilter");
+            let (domain, path) = filter.strip_prefix("||").and_then(|f| f.find('/').map(|i| f.split_at(i))).expect("||host/path");
+            if !((host == domain || host.ends_with(&format!(".{domain}"))) && parsed.path().starts_with(path)) {
+                continue;
+            }
         }
         let prio = r["priority"].as_u64().expect("priority");
         let action = match r["action"]["type"].as_str() {
             Some("allow") => SiteAction::Allow,
+            Some("block") => SiteAction::Block,
             Some("redirect") => {
                 let to = r["action"]["redirect"]["regexSubstitution"].as_str().expect("substitution");
                 if to.starts_with(BLOCK) { SiteAction::Block } else if to.starts_with(WARN) { SiteAction::Warn } else { panic!("redirect to {to}") }
@@ -171,4 +184,96 @@ fn ten_thousand_host_rules_stay_within_chromes_limits() {
         assert_eq!(simulate(rules, &url), want, "{url}");
     }
     assert_eq!(simulate(rules, "https://tool3.ai-vendor4.com/"), SiteAction::Allow);
+}
+
+const WORKSPACE_A: &str = "550e8400-e29b-41d4-a716-446655440000";
+const WORKSPACE_B: &str = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+
+/// A policy whose ChatGPT Enterprise is the planning department's and whose Claude, Gemini
+/// and Copilot tenants are everyone's.
+fn tenant_policy() -> Engine {
+    let json = format!(
+        r#"{{"schema_version": 1, "authorized_tools": [
+        {{"id": "chatgpt-enterprise", "name": "ChatGPT Enterprise", "hosts": ["chatgpt.com"], "departments": ["planning"], "policy_ref": "§IV.1",
+          "tenant_restrictions": {{"openai_workspace_ids": ["{WORKSPACE_A}", "{}"]}}}},
+        {{"id": "claude-enterprise", "name": "Claude for Enterprise", "hosts": ["claude.ai"], "policy_ref": "§IV.1",
+          "tenant_restrictions": {{"anthropic_org_ids": ["{WORKSPACE_B}"], "google_workspace_domains": ["Redondo.org", "redondo.gov."],
+                                  "microsoft_tenant_policy": "{WORKSPACE_A}:{WORKSPACE_B}"}}}}],
+        "departments": [{{"id": "planning", "name": "Planning"}}, {{"id": "police", "name": "Police"}}]}}"#,
+        WORKSPACE_B.to_uppercase()
+    );
+    Engine::from_json(&json).expect("valid tenant policy")
+}
+
+/// The header rules of a ruleset: (header, value, domains, resource types, priority).
+fn header_rules(rules: &[Value]) -> Vec<(String, String, Vec<String>, Vec<String>, u64)> {
+    let strings = |v: &Value| v.as_array().expect("list").iter().map(|x| x.as_str().expect("string").to_owned()).collect::<Vec<_>>();
+    rules
+        .iter()
+        .filter(|r| r["action"]["type"] == "modifyHeaders")
+        .map(|r| {
+            let h = &r["action"]["requestHeaders"].as_array().expect("requestHeaders")[..];
+            assert_eq!(h.len(), 1);
+            assert_eq!(h[0]["operation"], "set", "set, never append");
+            (h[0]["header"].as_str().expect("name").to_owned(), h[0]["value"].as_str().expect("value").to_owned(), strings(&r["condition"]["requestDomains"]), strings(&r["condition"]["resourceTypes"]), r["priority"].as_u64().expect("priority"))
+        })
+        .collect()
+}
+
+#[test]
+fn tenant_restrictions_set_each_vendors_header_on_its_hosts_for_the_tools_audience() {
+    let engine = tenant_policy();
+    let planning = serde_json::to_value(engine.dnr_rules(Some("planning"), None, 0, &opts())).expect("json");
+    let rules = planning["rules"].as_array().expect("rules");
+    let headers = header_rules(rules);
+    let names: Vec<&str> = headers.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(names, ["ChatGPT-Allowed-Workspace-Id", "anthropic-allowed-org-ids", "X-GoogApps-Allowed-Domains", "sec-Restrict-Tenant-Access-Policy"]);
+    let by = |name: &str| headers.iter().find(|h| h.0 == name).expect(name).clone();
+    // Canonical values: lower-case UUIDs and domains, comma-separated without spaces.
+    assert_eq!(by("ChatGPT-Allowed-Workspace-Id").1, format!("{WORKSPACE_A},{WORKSPACE_B}"));
+    assert_eq!(by("ChatGPT-Allowed-Workspace-Id").2, ["chatgpt.com", "chat.openai.com"]);
+    assert_eq!(by("anthropic-allowed-org-ids").2, ["claude.ai", "claude.com", "api.anthropic.com"]);
+    assert_eq!(by("X-GoogApps-Allowed-Domains").1, "redondo.org,redondo.gov");
+    assert_eq!(by("X-GoogApps-Allowed-Domains").2, ["google.com"]);
+    assert_eq!(by("sec-Restrict-Tenant-Access-Policy").1, format!("{WORKSPACE_A}:{WORKSPACE_B}"));
+    assert_eq!(by("sec-Restrict-Tenant-Access-Policy").2, ["login.microsoftonline.com", "login.microsoft.com", "login.windows.net"]);
+    let top = rules.iter().filter(|r| r["condition"].get("regexFilter").is_some()).map(|r| r["priority"].as_u64().expect("priority")).max().expect("navigation rules");
+    for (name, _, _, types, priority) in &headers {
+        for t in ["main_frame", "sub_frame", "xmlhttprequest", "script", "image", "stylesheet", "websocket", "other"] {
+            assert!(types.iter().any(|x| x == t), "{name} misses {t}");
+        }
+        assert!(*priority > top && *priority > 10_000_000, "{name}: an allow rule above it would switch it off");
+    }
+    // The signed-out ChatGPT endpoints are blocked while the workspace header is set.
+    assert_eq!(simulate(rules, "https://chatgpt.com/backend-anon/conversation"), SiteAction::Block);
+    assert_eq!(simulate(rules, "https://chat.openai.com/backend-anon/me"), SiteAction::Block);
+    assert_eq!(simulate(rules, "https://chatgpt.com/backend-api/conversation"), SiteAction::Allow);
+    let mut ids = std::collections::HashSet::new();
+    assert!(rules.iter().all(|r| ids.insert(r["id"].as_u64().expect("id"))), "rule ids are unique");
+
+    // Police is not the ChatGPT tool's audience: no OpenAI header (its devices are blocked
+    // from chatgpt.com anyway), the city-wide Claude tool's headers still.
+    let police = serde_json::to_value(engine.dnr_rules(Some("police"), None, 0, &opts())).expect("json");
+    let rules = police["rules"].as_array().expect("rules");
+    let names: Vec<String> = header_rules(rules).into_iter().map(|h| h.0).collect();
+    assert_eq!(names, ["anthropic-allowed-org-ids", "X-GoogApps-Allowed-Domains", "sec-Restrict-Tenant-Access-Policy"]);
+    assert_eq!(simulate(rules, "https://chatgpt.com/backend-anon/conversation"), SiteAction::Block, "restricted tool");
+
+    // The default policy has none.
+    let default = serde_json::to_value(Engine::default_city().dnr_rules(Some("planning"), None, 0, &opts())).expect("json");
+    assert!(header_rules(default["rules"].as_array().expect("rules")).is_empty());
+}
+
+#[test]
+fn a_tool_with_tenant_restrictions_is_the_citys_workspace_only() {
+    let engine = tenant_policy();
+    let d = engine.decide(&Visit { url: "https://claude.ai/new", department: Some("police"), user: None, now: 0 }).expect("decides");
+    assert_eq!(d.action, SiteAction::Allow);
+    assert!(d.workspace_only);
+    assert_eq!(serde_json::to_value(&d).expect("json")["workspace_only"], true);
+    let fixture = Engine::from_json(include_str!("data/fixture-policy.json")).expect("fixture");
+    let d = fixture.decide(&Visit { url: "https://ai.redondo.org/", department: None, user: None, now: 0 }).expect("decides");
+    assert_eq!(d.action, SiteAction::Allow);
+    assert!(!d.workspace_only);
+    assert!(serde_json::to_value(&d).expect("json").get("workspace_only").is_none());
 }

@@ -63,6 +63,7 @@ struct BadCase {
     name: String,
     policy: Option<String>,
     site_rule: Option<String>,
+    tenant: Option<String>,
     at: String,
     message: String,
 }
@@ -77,10 +78,11 @@ fn bad_policies_name_the_rule_and_field() {
     let cases: BadCases = toml::from_str(include_str!("data/bad-policies.toml")).expect("bad-policies.toml parses");
     let mut failures = Vec::new();
     for c in &cases.case {
-        let json = match (&c.policy, &c.site_rule) {
-            (Some(p), None) => p.clone(),
-            (None, Some(r)) => format!(r#"{{"schema_version": 1, "site_rules": [{r}]}}"#),
-            _ => panic!("{}: give `policy` or `site_rule`", c.name),
+        let json = match (&c.policy, &c.site_rule, &c.tenant) {
+            (Some(p), None, None) => p.clone(),
+            (None, Some(r), None) => format!(r#"{{"schema_version": 1, "site_rules": [{r}]}}"#),
+            (None, None, Some(t)) => format!(r#"{{"schema_version": 1, "authorized_tools": [{{"id": "t", "name": "T", "hosts": ["chatgpt.com"], "policy_ref": "§IV.1", "tenant_restrictions": {t}}}]}}"#),
+            _ => panic!("{}: give one of `policy`, `site_rule`, `tenant`", c.name),
         };
         match Policy::from_json(&json) {
             Ok(_) => failures.push(format!("{}: accepted", c.name)),

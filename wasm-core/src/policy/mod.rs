@@ -9,6 +9,7 @@ pub mod raw;
 
 mod error;
 mod names;
+mod tenant;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use error::{PolicyError, Problem, ProblemKind};
 pub use names::{Category, ContentAction, SiteAction};
+pub use tenant::{TenantHeader, Vendor};
 
 use crate::detect::{Detector, Severity};
 use raw::{RawContentRule, RawPolicy, RawSiteRule};
@@ -98,6 +100,8 @@ pub struct Tool {
     pub documentation_url: Option<String>,
     /// CPRA notice.
     pub public_records_notice: String,
+    /// Headers that restrict the vendor's hosts to the City's tenants; empty without.
+    pub tenant: Vec<TenantHeader>,
     /// Policy section.
     pub policy_ref: String,
 }
@@ -260,6 +264,7 @@ impl Policy {
             departments.push(Department { id, name: dept.name.trim().to_owned(), content_rules });
         }
         let mut tools = Vec::new();
+        let mut tenant_claims = HashMap::new();
         for (i, t) in raw.authorized_tools.iter().enumerate() {
             let at = format!("authorized_tools[{i}]");
             v.id(&at, &t.id);
@@ -275,6 +280,7 @@ impl Policy {
                 }
             }
             v.policy_ref(&at, &t.id, &t.policy_ref);
+            let tenant = t.tenant_restrictions.as_ref().map(|r| v.tenant_restrictions(&at, &t.id, r, &mut tenant_claims)).unwrap_or_default();
             tools.push(Tool {
                 id: t.id.clone(),
                 name: t.name.trim().to_owned(),
@@ -283,6 +289,7 @@ impl Policy {
                 audience,
                 documentation_url: t.documentation_url.clone(),
                 public_records_notice: t.public_records_notice.clone(),
+                tenant,
                 policy_ref: t.policy_ref.clone(),
             });
         }

@@ -94,8 +94,31 @@ pub struct RawTool {
     /// The CPRA public-records notice shown on the tool (§VI).
     #[serde(default)]
     pub public_records_notice: String,
+    /// The vendor's tenant restrictions: only the City's workspace, organization or tenant
+    /// can be signed in to on the vendor's hosts (§IV.1: no personal accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_restrictions: Option<RawTenantRestrictions>,
     /// The section of the policy that applies.
     pub policy_ref: String,
+}
+
+/// Tenant restrictions of an authorized tool, by vendor; each is sent as the vendor's
+/// documented request header on the vendor's hosts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenantRestrictions {
+    /// ChatGPT workspace ids (UUIDs): `ChatGPT-Allowed-Workspace-Id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openai_workspace_ids: Option<Vec<String>>,
+    /// Anthropic organization ids (UUIDs): `anthropic-allowed-org-ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anthropic_org_ids: Option<Vec<String>>,
+    /// Google Workspace domains: `X-GoogApps-Allowed-Domains`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_workspace_domains: Option<Vec<String>>,
+    /// Entra tenant restrictions v2, `tenantId:policyGuid`: `sec-Restrict-Tenant-Access-Policy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microsoft_tenant_policy: Option<String>,
 }
 
 /// What to do when a detector finds data in a paste.
