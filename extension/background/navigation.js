@@ -7,6 +7,7 @@
 import { alarms, dnr, extensionUrl, storage, tabs } from '../shared/chrome.js';
 import { nowSeconds } from '../shared/engine.js';
 import { errorText } from '../shared/errors.js';
+import { record } from './reports.js';
 
 export const BLOCK_PAGE = 'pages/block/block.html';
 export const WARN_PAGE = 'pages/warn/warn.html';
@@ -25,9 +26,21 @@ export const ALLOW_MINUTES = 30;
  */
 
 /**
+ * What the installed rules do, for the popup and the options page.
+ * @typedef {object} RulesStatus
+ * @property {number} installed how many dynamic rules are in force
+ * @property {number} at when they were installed (ms since the epoch)
+ * @property {string|null} error why the browser refused the last update (the old rules stay)
+ * @property {string|null} key what the rules were computed from
+ * @property {{header: string, domains: string[]}[]} tenantHeaders the tenant-restriction
+ *   headers in force (the vendors' hosts only sign in to the City's workspace)
+ */
+
+/**
  * Replaces the dynamic rules with the policy's rules for this visitor, in one atomic update
  * (Chrome keeps the old rules if the new set is refused), and schedules the next
- * recomputation when an exception, pilot or suspension starts or ends.
+ * recomputation when an exception, pilot or suspension starts or ends. The rules include the
+ * tenant-restriction headers of the authorized tools; a refused update is reported.
  * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
  * @param {{department: string|null, user: string|null}} who
  * @param {string} key what the rules were computed from, to skip identical reinstalls
@@ -37,11 +50,13 @@ export async function installRules(engine, who, key) {
   const old = await dnr.getDynamicRules();
   try {
     await dnr.updateDynamicRules({ removeRuleIds: old.map((r) => r.id), addRules: out.rules });
-    await storage.set('local', { [RULES_STATUS_KEY]: { installed: out.rules.length, at: Date.now(), error: null, key } });
+    await storage.set('local', { [RULES_STATUS_KEY]: { installed: out.rules.length, at: Date.now(), error: null, key, tenantHeaders: tenantHeaders(out.rules) } });
   } catch (e) {
-    // Never silently: the popup and options page show this, and the old rules stay.
+    // Never silently: the popup and options page show this, IT gets a report, and the old
+    // rules stay.
     console.error('Lifeguard: the browser refused the navigation rules', e);
-    await storage.set('local', { [RULES_STATUS_KEY]: { installed: old.length, at: Date.now(), error: errorText(e), key: null } });
+    await storage.set('local', { [RULES_STATUS_KEY]: { installed: old.length, at: Date.now(), error: errorText(e), key: null, tenantHeaders: tenantHeaders(old) } });
+    await record({ kind: 'rules_refused', action: 'refused' });
   }
   await alarms.clear(RECOMPUTE_ALARM);
   if (typeof out.next_change_at === 'number') {
@@ -49,7 +64,18 @@ export async function installRules(engine, who, key) {
   }
 }
 
-/** @returns {Promise<{installed: number, at: number, error: string|null, key: string|null}|null>} */
+/**
+ * The tenant-restriction headers among rules.
+ * @param {any[]} rules
+ * @returns {{header: string, domains: string[]}[]}
+ */
+function tenantHeaders(rules) {
+  return rules
+    .filter((r) => r.action?.type === 'modifyHeaders')
+    .flatMap((r) => (r.action.requestHeaders ?? []).map((/** @type {{header: string}} */ h) => ({ header: h.header, domains: r.condition?.requestDomains ?? [] })));
+}
+
+/** @returns {Promise<RulesStatus|null>} */
 export async function rulesStatus() {
   const { [RULES_STATUS_KEY]: s } = await storage.get('local', RULES_STATUS_KEY);
   return s ?? null;

@@ -325,7 +325,7 @@ async function onApprovalRequest(request) {
   return { ok: true, id: answer.id, status: answer.status };
 }
 
-/** @returns {Promise<import('../shared/messages.js').Status & {rules: any}>} */
+/** @returns {Promise<import('../shared/messages.js').Status>} */
 async function status() {
   const [policy, sync, queue, config, person, rules, networkGuard] = await Promise.all([currentPolicy(), syncStatus(), queueState(), readConfig(), who(), rulesStatus(), networkGuardStatus()]);
   return {

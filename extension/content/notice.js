@@ -148,16 +148,19 @@ export function askWarning(n) {
 }
 
 /**
- * The public-records notice on an authorized tool (APP 04.05 §VI): small, dismissable.
+ * The public-records notice on an authorized tool (APP 04.05 §VI): small, dismissable. On a
+ * tool with tenant restrictions it also says that only the City's workspace signs in here.
  * @param {string} notice
  * @param {string|null} policyRef
+ * @param {boolean} workspaceOnly
  */
-export function showToolNotice(notice, policyRef) {
+export function showToolNotice(notice, policyRef, workspaceOnly) {
   const show = () => {
     const { el, root } = host('tool');
     const box = h('div', { class: 'box info', role: 'note', 'aria-label': 'Public records notice' });
     box.append(h('h2', {}, 'City-authorized AI tool'));
-    box.append(h('p', {}, notice));
+    if (workspaceOnly) box.append(h('p', { class: 'workspace' }, 'City workspace only: sign in with your City account. Personal accounts are refused here (APP 04.05 §IV.1).'));
+    if (notice) box.append(h('p', {}, notice));
     if (policyRef) box.append(h('p', { class: 'ref' }, policyRef));
     const close = h('button', { class: 'close', type: 'button', 'aria-label': 'Dismiss the public records notice' }, '\u00d7');
     close.addEventListener('click', () => el.remove());

@@ -161,7 +161,7 @@ export async function startGuard({ replayed, holding }) {
       const reply = await send({ type: MSG.decidePage });
       d = reply.ok ? reply.decision : null;
     }
-    if (d?.source === 'authorized_tool' && d.notice) showToolNotice(d.notice, d.policy_ref);
+    if (d?.source === 'authorized_tool' && (d.notice || d.workspace_only)) showToolNotice(d.notice ?? '', d.policy_ref, Boolean(d.workspace_only));
   }
 
   /**

@@ -29,6 +29,8 @@
  * @property {string|null} message
  * @property {string} source
  * @property {string} [notice]
+ * @property {boolean} [workspace_only] an authorized tool whose vendor signs in only the
+ *   City's workspace here (tenant restrictions)
  * @property {{id: string, name: string, url: string}} [alternative]
  * @property {string} host
  */
@@ -104,6 +106,8 @@
  * @property {string} extensionVersion
  * @property {import('../background/network-guard.js').NetworkGuardStatus} networkGuard the
  *   network line: whether request bodies are checked (only an extension installed by policy)
+ * @property {import('../background/navigation.js').RulesStatus|null} rules the installed
+ *   site rules and tenant-restriction headers, and whether the browser refused the last update
  */
 
 /**

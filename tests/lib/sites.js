@@ -31,6 +31,8 @@ import { freePort } from './util.js';
 export const SERVER_HOST = 'lifeguard.test';
 export const AI_HOSTS = ['chatgpt.com', 'grammarly.com', 'ai.redondo.org', 'newai.example', 'claude.ai', 'x.com', 'otter.ai'];
 export const PLAIN_HOST = 'example.org';
+/** The vendors' sign-in and API hosts that tenant restrictions name (with their subdomains). */
+export const VENDOR_HOSTS = ['openai.com', 'anthropic.com', 'claude.com', 'google.com', 'microsoftonline.com', 'microsoft.com', 'windows.net'];
 
 const AI_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fake AI</title>
@@ -133,6 +135,20 @@ export class FakeSites {
      * @type {{host: string, path: string, contentType: string, body: Buffer, files?: {name: string, type: string, bytes: Buffer}[]}[]}
      */
     this.received = [];
+    /**
+     * Every request any fake site received (not the proxied server's), with its headers.
+     * @type {{host: string, path: string, method: string, headers: import('node:http').IncomingHttpHeaders}[]}
+     */
+    this.requests = [];
+  }
+
+  /**
+   * The requests a host received, each with the value of one header (undefined when absent).
+   * @param {string} host
+   * @param {string} header lower case
+   */
+  headersOn(host, header) {
+    return this.requests.filter((r) => r.host === host).map((r) => ({ path: r.path, method: r.method, value: r.headers[header] }));
   }
 
   /**
@@ -154,11 +170,12 @@ export class FakeSites {
 
   clearReceived() {
     this.received.length = 0;
+    this.requests.length = 0;
   }
 
   async start() {
     await buildChat();
-    const { key, cert } = selfSignedCert(this.dir, [...AI_HOSTS, PLAIN_HOST, SERVER_HOST]);
+    const { key, cert } = selfSignedCert(this.dir, [...AI_HOSTS, ...VENDOR_HOSTS, PLAIN_HOST, SERVER_HOST]);
     this.port = await freePort();
     this.server = https.createServer({ key, cert }, (req, res) => this.route(req, res));
     await new Promise((r) => this.server?.listen(this.port, '127.0.0.1', () => r(undefined)));
@@ -171,7 +188,7 @@ export class FakeSites {
 
   /** Chromium flags that send the test hosts here and nothing anywhere else. */
   resolverRules() {
-    const hosts = [...AI_HOSTS, PLAIN_HOST, SERVER_HOST];
+    const hosts = [...AI_HOSTS, ...VENDOR_HOSTS, PLAIN_HOST, SERVER_HOST];
     const maps = hosts.flatMap((h) => [`MAP ${h} 127.0.0.1:${this.port}`, `MAP *.${h} 127.0.0.1:${this.port}`]);
     // 127.0.0.1 stays reachable: the force-install test's update server listens there.
     return `${maps.join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`;
@@ -184,6 +201,7 @@ export class FakeSites {
   route(req, res) {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     if (host === SERVER_HOST) return this.proxy(req, res);
+    this.requests.push({ host, path: req.url ?? '/', method: req.method ?? 'GET', headers: req.headers });
     if (host === PLAIN_HOST) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       return res.end(PLAIN_PAGE);

@@ -17,9 +17,14 @@ function show(s) {
   setText('network', s.networkGuard.on ? 'on' : 'off').dataset.state = s.networkGuard.on ? 'on' : 'off';
   const why = setText('network-why', s.networkGuard.on ? '' : `Network check off: ${s.networkGuard.reason ?? 'unknown reason'}`);
   why.hidden = s.networkGuard.on;
+  // Tenant restrictions: on these vendors' hosts only the City's workspace signs in.
+  const domains = [...new Set((s.rules?.tenantHeaders ?? []).flatMap((t) => t.domains))];
+  setText('workspace', domains.length ? `City workspace only on ${domains.join(', ')}` : '');
+  $('workspace').hidden = $('workspace-label').hidden = !domains.length;
+  const problems = [s.lastError, s.rules?.error ? `The browser refused the site and account rules (the previous ones stay): ${s.rules.error}` : null].filter(Boolean);
   const problem = $('problem');
-  problem.hidden = !s.lastError;
-  problem.textContent = s.lastError ?? '';
+  problem.hidden = !problems.length;
+  problem.textContent = problems.join(' ');
 }
 
 async function refresh() {

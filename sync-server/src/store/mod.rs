@@ -132,7 +132,7 @@ pub struct Event {
     pub extension_version: Option<String>,
     /// The policy version the extension enforced.
     pub policy_version: Option<i64>,
-    /// For `ai_extension_installed`: the extension's id.
+    /// For `ai_extension_found`: the extension's id.
     pub extension_id: Option<String>,
     /// Flagged as an incident (§IV.4).
     pub incident: bool,
