@@ -42,7 +42,12 @@ export function generate(opts) {
   const source = JSON.parse(fs.readFileSync(path.join(here, 'template-source.json'), 'utf8'));
   /** @type {Record<string, Setting>} */
   const schema = JSON.parse(fs.readFileSync(path.join(here, '..', 'managed_schema.json'), 'utf8')).properties;
-  const blocklist = [...source.url_blocklist_extra.urls, ...urlBlocklist(JSON.parse(fs.readFileSync(opts.policyFile, 'utf8')))];
+  const policy = JSON.parse(fs.readFileSync(opts.policyFile, 'utf8'));
+  const blocklist = [...source.url_blocklist_extra.urls, ...urlBlocklist(policy)];
+  // Tenant restrictions the browser itself can send: Chrome's AllowedDomainsForApps sets the
+  // same X-GoogApps-Allowed-Domains header the extension sets (the other vendors' headers
+  // have no browser policy; the extension is their only line on a managed browser).
+  const googleDomains = (policy.authorized_tools ?? []).flatMap((/** @type {any} */ t) => t.tenant_restrictions?.google_workspace_domains ?? []).map((/** @type {string} */ d) => d.trim().toLowerCase().replace(/\.$/, ''));
   const id = opts.extensionId;
   const updateUrl = `${opts.serverUrl.replace(/\/+$/, '')}/extension/update.xml`;
 
@@ -68,6 +73,9 @@ export function generate(opts) {
       { comment: 'Force-install Lifeguard from the City\'s server; known AI extensions are blocked.', policies: [['ExtensionInstallForcelist', [`${id};${updateUrl}`]], ['ExtensionSettings', extSettings]] },
       ...b.groups.map((g) => ({ comment: g.comment, policies: Object.entries(g.policies) })),
       { comment: 'Second line, enforced by the browser itself (before the extension runs, on chrome:// pages): the policy\'s city-wide blocks, from url-blocklist.mjs.', policies: [['URLBlocklist', blocklist]] },
+      ...(googleDomains.length && b.google_workspace_domains_policy
+        ? [{ comment: 'Google accounts of the City\'s Workspace domains only (the tenant restriction of the policy\'s authorized tools).', policies: /** @type {[string, unknown][]} */ ([[b.google_workspace_domains_policy, googleDomains.join(',')]]) }]
+        : []),
     ];
   };
 

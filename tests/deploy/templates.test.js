@@ -87,6 +87,29 @@ test('filled copies go to another folder and name the real extension id and serv
   }
 });
 
+test("a policy's Google Workspace tenant restriction becomes Chrome's AllowedDomainsForApps; the committed templates have none", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeguard-templates-'));
+  try {
+    const policy = JSON.parse(fs.readFileSync(path.join(ROOT, 'wasm-core', 'policy', 'default-policy.json'), 'utf8'));
+    policy.authorized_tools.push({ id: 'gemini-workspace', name: 'Gemini for Google Workspace', hosts: ['gemini.google.com'], policy_ref: 'APP 04.05 §IV.1', tenant_restrictions: { google_workspace_domains: ['redondo.org', 'Redondo.gov.'] } });
+    const file = path.join(out, 'policy.json');
+    fs.writeFileSync(file, JSON.stringify(policy));
+    execFileSync(process.execPath, [GENERATE, '--out', out, '--policy', file], { stdio: 'pipe' });
+    const chrome = JSON.parse(fs.readFileSync(path.join(out, 'linux', 'lifeguard-chrome.json'), 'utf8'));
+    assert.equal(chrome.AllowedDomainsForApps, 'redondo.org,redondo.gov');
+    const reg = parseReg(fs.readFileSync(path.join(out, 'windows', 'lifeguard-chrome.reg'), 'utf8'));
+    assert.deepEqual(reg.get('HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome')?.get('AllowedDomainsForApps'), ['sz', 'redondo.org,redondo.gov']);
+    const profile = /** @type {any} */ (plist.parse(fs.readFileSync(path.join(out, 'macos', 'lifeguard.mobileconfig'), 'utf8')));
+    const chromePayload = profile.PayloadContent.find((/** @type {any} */ p) => p.PayloadType === 'com.google.Chrome');
+    assert.equal(chromePayload.AllowedDomainsForApps, 'redondo.org,redondo.gov');
+    // Edge has no such policy: the extension's header is its only line.
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'linux', 'lifeguard-edge.json'), 'utf8')).AllowedDomainsForApps, undefined);
+    for (const b of BROWSERS) assert.equal(JSON.parse(read(`linux/lifeguard-${b.key}.json`)).AllowedDomainsForApps, undefined, b.key);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
 for (const b of BROWSERS) {
   test(`${b.key}: the .reg file sets every managed setting with its type, and safe browser policies`, () => {
     const keys = parseReg(read(`windows/lifeguard-${b.key}.reg`));
