@@ -82,6 +82,36 @@ test('a bad edit is refused with the server’s problem, and nothing is saved', 
   assert.equal(await row.getByRole('link', { name: 'AI Fact Sheet' }).getAttribute('href'), 'https://vendor.example/ai-fact-sheet');
 });
 
+test("IT restricts a tool to the City's workspace: a bad id is refused where it is, the saved tool says so", async () => {
+  const { page } = tab;
+  await page.locator('.tabs button[data-section="authorized_tools"]').click();
+  await page.locator('#add-item').click();
+  await fillItem(page, {
+    id: 'chatgpt-enterprise',
+    name: 'ChatGPT Enterprise',
+    hosts: 'workspace-ai.example',
+    'tenant_restrictions.openai_workspace_ids': '550e8400-e29b-41d4-a716-446655440000\norg-personal',
+    'tenant_restrictions.microsoft_tenant_policy': '72f988bf-86f1-41af-91ab-2d7cd011db47:a1b2c3d4-0000-4000-8000-00000000cafe',
+    policy_ref: 'APP 04.05 §IV.1',
+  });
+  const alert = page.locator('#item-form').getByRole('alert');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /tenant_restrictions\.openai_workspace_ids\[1\]/);
+  assert.match((await alert.textContent()) ?? '', /org-personal/);
+  await page.locator('#item-form [name="field-tenant_restrictions.openai_workspace_ids"]').fill('550e8400-e29b-41d4-a716-446655440000');
+  await page.locator('#item-form').getByRole('button', { name: 'Save to draft' }).click();
+  await page.getByText('Saved “chatgpt-enterprise” in the draft.').waitFor();
+  const row = page.locator('#section-authorized_tools table.items tbody tr', { hasText: 'chatgpt-enterprise' });
+  assert.equal(await row.locator('td').nth(4).textContent(), 'City workspace only (ChatGPT, Microsoft)');
+  const draft = await server.api(await server.login('it@redondo.org'), 'GET', '/v1/admin/draft');
+  const tool = draft.policy.authorized_tools.find((/** @type {any} */ t) => t.id === 'chatgpt-enterprise');
+  assert.deepEqual(tool.tenant_restrictions, { openai_workspace_ids: ['550e8400-e29b-41d4-a716-446655440000'], microsoft_tenant_policy: '72f988bf-86f1-41af-91ab-2d7cd011db47:a1b2c3d4-0000-4000-8000-00000000cafe' });
+  // Editing it shows what is set.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.locator('#item-form [name="field-tenant_restrictions.openai_workspace_ids"]').inputValue(), '550e8400-e29b-41d4-a716-446655440000');
+  await page.locator('#item-form').getByRole('button', { name: 'Cancel' }).click();
+});
+
 test('the rule for files that cannot be read shows as such; a second one in the same list is refused', async () => {
   const { page } = tab;
   await page.locator('#nav a', { hasText: 'Policy' }).click();
@@ -132,6 +162,8 @@ test('publishing shows the diff, then the version, its diff and the audit entrie
   await diff.locator('[data-section="site_rules"] li.diff-added', { hasText: 'block-example-ai' }).waitFor();
   const tool = diff.locator('[data-section="authorized_tools"] li.diff-added', { hasText: 'xss-tool' });
   assert.match(await tool.textContent() ?? '', /<img src=x onerror=alert\(1\)>/);
+  const workspace = diff.locator('[data-section="authorized_tools"] li.diff-added', { hasText: 'chatgpt-enterprise' });
+  assert.match((await workspace.textContent()) ?? '', /City workspace only \(ChatGPT, Microsoft\)/);
   await screenshot(page, 'policy-publish-diff');
   await panel.locator('[name="publish-note"]').fill('Block example-ai.test (ticket 4711)');
   await panel.getByRole('button', { name: 'Publish the draft' }).click();

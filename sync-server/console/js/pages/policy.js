@@ -49,6 +49,27 @@ const DEPTS = /** @type {FieldDef} */ ({ name: 'departments', label: 'Department
 const USERS = /** @type {FieldDef} */ ({ name: 'users', label: 'Staff (e-mail)', type: 'list' });
 const REF = /** @type {FieldDef} */ ({ name: 'policy_ref', label: 'APP 04.05 reference', type: 'text' });
 const STARTS = /** @type {FieldDef} */ ({ name: 'starts_at', label: 'Starts', type: 'text', hint: 'YYYY-MM-DD or RFC 3339; empty: at once' });
+/**
+ * A tool's tenant restrictions (one field per vendor, under `tenant_restrictions`): the
+ * vendor then signs in only the City's workspace on its hosts.
+ * @type {FieldDef[]}
+ */
+const TENANT = [
+  { name: 'tenant_restrictions.openai_workspace_ids', label: 'City workspace only: ChatGPT workspace ids', type: 'list', hint: 'UUIDs from ChatGPT Enterprise → Settings; sets ChatGPT-Allowed-Workspace-Id on chatgpt.com' },
+  { name: 'tenant_restrictions.anthropic_org_ids', label: 'City workspace only: Anthropic organization ids', type: 'list', hint: 'UUIDs from Claude → Settings → Organization; sets anthropic-allowed-org-ids on claude.ai' },
+  { name: 'tenant_restrictions.google_workspace_domains', label: 'City workspace only: Google Workspace domains', type: 'list', hint: 'e.g. redondo.org; sets X-GoogApps-Allowed-Domains on google.com' },
+  { name: 'tenant_restrictions.microsoft_tenant_policy', label: 'City workspace only: Entra tenant restrictions (tenantId:policyGuid)', type: 'text', hint: 'Sets sec-Restrict-Tenant-Access-Policy on Microsoft sign-in' },
+];
+
+/** Which vendors a tool's tenant restrictions name, for tables and diffs. @param {any} i */
+const tenants = (i) => {
+  const t = i?.tenant_restrictions ?? {};
+  const vendors = [t.openai_workspace_ids && 'ChatGPT', t.anthropic_org_ids && 'Claude', t.google_workspace_domains && 'Google', t.microsoft_tenant_policy && 'Microsoft'].filter(Boolean);
+  return vendors.length ? `City workspace only (${vendors.join(', ')})` : '';
+};
+
+/** A field's value in an item (`a.b` reads a nested object). @param {any} item @param {string} name */
+const valueOf = (item, name) => name.split('.').reduce((/** @type {any} */ v, k) => v?.[k], item);
 
 /** @type {Record<string, SectionDef>} */
 export const SECTIONS = {
@@ -67,12 +88,13 @@ export const SECTIONS = {
   authorized_tools: {
     label: 'Authorized tools',
     ref: 'APP 04.05 §IV.1, §IV.3, §V, §VI',
-    fields: [ID, { name: 'name', label: 'Name', type: 'text', required: true }, HOSTS, PATHS, DEPTS, { ...USERS, hint: 'Staff authorized to use it (§V: kept by department heads)' }, { name: 'documentation_url', label: 'AI Fact Sheet / documentation (§IV.3)', type: 'url' }, { name: 'public_records_notice', label: 'CPRA public-records notice (§VI)', type: 'textarea' }, { ...REF, required: true }],
+    fields: [ID, { name: 'name', label: 'Name', type: 'text', required: true }, HOSTS, PATHS, DEPTS, { ...USERS, hint: 'Staff authorized to use it (§V: kept by department heads)' }, { name: 'documentation_url', label: 'AI Fact Sheet / documentation (§IV.3)', type: 'url' }, { name: 'public_records_notice', label: 'CPRA public-records notice (§VI)', type: 'textarea' }, ...TENANT, { ...REF, required: true }],
     columns: [
       { label: 'Id', value: (i) => i.id },
       { label: 'Name', value: (i) => i.name },
       { label: 'Hosts', value: hostsAndPaths },
       { label: 'For', value: who },
+      { label: 'Accounts', value: tenants },
       // Only http(s) links: the server validates the URL, and the console checks again so a
       // `javascript:` URL could never become a link.
       { label: 'Documentation', value: (i) => (i.documentation_url && /^https?:\/\//i.test(i.documentation_url) ? h('a', { href: i.documentation_url, target: '_blank', rel: 'noopener noreferrer', text: 'AI Fact Sheet' }) : '') },
@@ -351,7 +373,7 @@ function itemForm(section, def, item, done) {
   /** @type {Record<string, HTMLInputElement|HTMLSelectElement|HTMLTextAreaElement>} */
   const controls = {};
   for (const f of def.fields) {
-    const current = item?.[f.name];
+    const current = valueOf(item, f.name);
     const name = `field-${f.name}`;
     if (f.type === 'select') {
       controls[f.name] = h('select', { name }, f.required ? null : h('option', { value: '' }, '—'), (f.options ?? []).map((o) => h('option', { value: o, selected: current === o }, o)));
@@ -406,28 +428,35 @@ function itemForm(section, def, item, done) {
  * @param {any} item
  */
 function readForm(def, controls, item) {
-  /** @type {Record<string, unknown>} */
+  /** @type {Record<string, any>} */
   const out = { ...(item ?? {}) };
+  // Nested fields (`tenant_restrictions.x`) are read into a fresh object, left out if empty.
+  const parents = new Set(def.fields.filter((f) => f.name.includes('.')).map((f) => f.name.split('.')[0]));
+  for (const p of parents) out[p] = {};
   for (const f of def.fields) {
-    delete out[f.name];
+    const [parent, child] = f.name.includes('.') ? f.name.split('.') : [null, f.name];
+    const target = parent ? out[parent] : out;
+    const key = /** @type {string} */ (child);
+    delete target[key];
     const raw = controls[f.name].value;
     if (f.type === 'checkbox') {
-      if (/** @type {HTMLInputElement} */ (controls[f.name]).checked) out[f.name] = true;
+      if (/** @type {HTMLInputElement} */ (controls[f.name]).checked) target[key] = true;
     } else if (f.type === 'list') {
       const values = raw.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-      if (values.length) out[f.name] = values;
+      if (values.length) target[key] = values;
     } else if (f.type === 'json') {
       try {
         const v = JSON.parse(raw.trim() || '[]');
         if (!Array.isArray(v)) throw new Error('a JSON list');
-        if (v.length) out[f.name] = v;
+        if (v.length) target[key] = v;
       } catch {
         throw new Error(`${f.label}: write a JSON list of rules, e.g. []`);
       }
     } else if (raw.trim() !== '') {
-      out[f.name] = raw.trim();
+      target[key] = raw.trim();
     }
   }
+  for (const p of parents) if (Object.keys(out[p]).length === 0) delete out[p];
   if (item) out.id = item.id;
   if (!out.id) throw new Error('Give the item an id.');
   return out;
@@ -580,7 +609,7 @@ export function renderDiff(diff, fromDoc, toDoc) {
   /** @param {any} doc @param {string} s @param {string} id */
   const find = (doc, s, id) => (doc?.[s] ?? []).find((/** @type {any} */ i) => i.id === id);
   /** @param {any} i */
-  const summary = (i) => [i?.name, i?.hosts ? list(i.hosts) : null, i?.action].filter(Boolean).join(' · ');
+  const summary = (i) => [i?.name, i?.hosts ? list(i.hosts) : null, i?.action, tenants(i)].filter(Boolean).join(' · ');
   return h(
     'div',
     { class: 'diff', id: 'diff' },
