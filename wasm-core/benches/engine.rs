@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 #[path = "support/corpus.rs"]
 mod corpus;
-use corpus::corpus;
+use corpus::{corpus, dense, prose};
 
 /// The default policy with `extra` more host rules, as a large city or county would have.
 fn big_engine(extra: usize) -> Engine {
@@ -79,5 +79,19 @@ fn scan(c: &mut Criterion) {
     c.bench_function("scan_100kb_verdict", |b| b.iter(|| black_box(engine.scan(black_box(hundred_kb), &Paste::default()).action)));
 }
 
-criterion_group!(benches, urls, scan);
+/// The detectors on text dense with identifiers (one about every 90 bytes) and on plain
+/// prose with none: the two ends of what staff paste (issue 12's targets: ≥ 200 MB/s
+/// dense, ≥ 600 MB/s prose).
+fn scan_kinds(c: &mut Criterion) {
+    let scanner = Scanner::new();
+    let mut g = c.benchmark_group("scan_kinds");
+    g.sample_size(20);
+    for (name, text) in [("dense", dense()), ("prose", prose())] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(name, detectors(&scanner, &text));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, urls, scan, scan_kinds);
 criterion_main!(benches);

@@ -136,11 +136,12 @@ impl Scan<'_, '_> {
             Shape::PasswordKey => return self.password(start, end),
             Shape::Ipv6 => self.ipv6(start, end),
             Shape::Ipv4 => {
-                if self.dotted_alone(start, end) && valid_ipv4(token) {
+                if self.dotted_alone(start, end) && valid_ipv4(token) && !self.version(start, end) {
                     self.sink.push(Detector::IpAddress, start, end);
                 }
             }
-            Shape::ParenPhone => self.paren_phone(start, end),
+            Shape::ParenPhone => return self.paren_phone(start, end),
+            Shape::IntlPhone => return self.intl_phone(start, end),
             Shape::Mbi => {
                 let mut mbi = [0u8; 11];
                 let mut n = 0;
@@ -161,7 +162,7 @@ impl Scan<'_, '_> {
             }
             Shape::UpperAlnum => self.upper_alnum(start, end),
             Shape::MonthDate => {
-                if Nearby::around(self.text, start, end).has(Ctx::Birth) {
+                if month_date_fields(token) && Nearby::around(self.text, start, end).has(Ctx::Birth) {
                     self.sink.push(Detector::DateOfBirth, start, end);
                 }
             }
@@ -175,9 +176,75 @@ impl Scan<'_, '_> {
                     self.sink.push(Detector::StreetAddress, start, end);
                 }
             }
-            Shape::Numeric => return self.numeric(start, end),
+            Shape::Numeric => {
+                if uuid_part(bytes, start, end) {
+                    return end;
+                }
+                return self.numeric(start, end).max(self.sink.last_end);
+            }
+            Shape::Vin => self.vin_any_case(start, end),
         }
         end
+    }
+
+    /// A phone finding from `start` to `end`, with the extension written straight after
+    /// it (`x204`, ` ext. 12`, ` #3`); returns where it ends.
+    fn phone(&mut self, start: usize, end: usize) -> usize {
+        let end = extension_end(self.text.as_bytes(), end);
+        self.sink.push(Detector::PhoneUs, start, end);
+        end
+    }
+
+    /// True if a dotted quad is labelled as a version (`version 4.2.1.0`, `v1.2.3.4`).
+    fn version(&self, start: usize, end: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let v_before = start > 0
+            && matches!(bytes[start - 1], b'v' | b'V')
+            && (start < 2 || !bytes[start - 2].is_ascii_alphanumeric());
+        v_before
+            || Nearby::around(self.text, start, end)
+                .distance(Ctx::Version)
+                .is_some_and(|d| d <= 2)
+    }
+
+    /// `+` and a country code: a NANP number after `+1`, any other country's number of 8
+    /// to 15 digits (E.164), or anything of that length with a phone word near.
+    fn intl_phone(&mut self, start: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        // Glued to a word or a number (`a+44…`, `2+12345678`): arithmetic, an id.
+        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+            return start + 1;
+        }
+        let mut digits = [0u8; 16];
+        let mut n = 0;
+        let mut last = start;
+        let mut nanp_end = None;
+        for i in start + 1..end {
+            if bytes[i].is_ascii_digit() {
+                if n < digits.len() {
+                    digits[n] = bytes[i];
+                }
+                n += 1;
+                last = i + 1;
+                let group_ends = !bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if n == 11 && group_ends {
+                    nanp_end = Some(i + 1);
+                }
+            }
+        }
+        if digits[0] == b'1' {
+            if let Some(phone_end) = nanp_end.filter(|_| valid::nanp(&digits[1..11])) {
+                return self.phone(start, phone_end);
+            }
+        }
+        let e164 = (8..=15).contains(&n);
+        if e164
+            && (digits[0] != b'1'
+                || Nearby::around(self.text, start, last).has(Ctx::Phone))
+        {
+            return self.phone(start, last);
+        }
+        start + 1
     }
 
     /// A vendor token: a finding unless its random part (after `prefix` bytes) is a
@@ -310,21 +377,33 @@ impl Scan<'_, '_> {
         !before && !dot_digit(end, end + 1)
     }
 
-    fn paren_phone(&mut self, start: usize, end: usize) {
+    fn paren_phone(&mut self, start: usize, end: usize) -> usize {
         let bytes = self.text.as_bytes();
         let Some(open) = (start..end).find(|&i| bytes[i] == b'(') else {
-            return;
+            return end;
         };
         let mut digits = [0u8; 10];
         let mut n = 0;
-        for &b in bytes[open..end].iter().filter(|b| b.is_ascii_digit()) {
-            if n < digits.len() {
-                digits[n] = b;
+        let mut last = open;
+        for (i, &b) in bytes.iter().enumerate().take(end).skip(open) {
+            if b.is_ascii_digit() {
+                if n < digits.len() {
+                    digits[n] = b;
+                }
+                n += 1;
+                last = i + 1;
             }
-            n += 1;
+        }
+        // A trunk prefix in parentheses (`(020) 7946 0958`): a national number abroad.
+        if bytes.get(open + 1) == Some(&b'0') {
+            return if (8..=13).contains(&n) {
+                self.phone(open, last)
+            } else {
+                end
+            };
         }
         if n != 10 || !valid::nanp(&digits) {
-            return;
+            return end;
         }
         // A leading `1` glued to a preceding word ("x1 (310) …") is not a country code.
         let glued = start
@@ -335,7 +414,29 @@ impl Scan<'_, '_> {
         } else {
             start
         };
-        self.sink.push(Detector::PhoneUs, from, end);
+        self.phone(from, last).max(end)
+    }
+
+    /// A VIN in lower or mixed case: with a valid check digit, or with a VIN label near
+    /// for makers that do not use one. Hex strings (hashes) need the label.
+    fn vin_any_case(&mut self, start: usize, end: usize) {
+        let token = &self.text.as_bytes()[start..end];
+        let mut upper = [0u8; 17];
+        for (u, b) in upper.iter_mut().zip(token) {
+            *u = b.to_ascii_uppercase();
+        }
+        let hex = upper.iter().all(u8::is_ascii_hexdigit);
+        let has_letter = upper.iter().any(u8::is_ascii_uppercase);
+        let has_digit = upper.iter().any(u8::is_ascii_digit);
+        if !(has_letter && has_digit) {
+            return;
+        }
+        let labelled = || Nearby::around(self.text, start, end).has(Ctx::Vin);
+        if (valid::vin(&upper) && (!hex || labelled()))
+            || (valid::vin_without_check(&upper) && labelled())
+        {
+            self.sink.push(Detector::Vin, start, end);
+        }
     }
 
     fn upper_alnum(&mut self, start: usize, end: usize) {
@@ -345,7 +446,10 @@ impl Scan<'_, '_> {
             None => (token, &token[..0]),
         };
         if ext.is_empty() {
-            if valid::vin(base) {
+            if valid::vin(base)
+                || (valid::vin_without_check(base)
+                    && Nearby::around(self.text, start, end).has(Ctx::Vin))
+            {
                 return self.sink.push(Detector::Vin, start, end);
             }
             if valid::dea(base) {
@@ -386,6 +490,10 @@ impl Scan<'_, '_> {
             let mut g = 0;
             while g < limit {
                 match self.numeric_token(&run, g) {
+                    Some((Detector::PhoneUs, first_byte, groups)) => {
+                        self.phone(first_byte, run.end[g + groups - 1]);
+                        g += groups;
+                    }
                     Some((detector, first_byte, groups)) => {
                         self.sink
                             .push(detector, first_byte, run.end[g + groups - 1]);
@@ -453,21 +561,43 @@ impl Scan<'_, '_> {
             return Some((Detector::PhoneUs, from, 1));
         }
 
-        // Card numbers, longest layout first (4-4-4-4-3 before 4-4-4-4).
+        // `001-310-555-0123`: the international call prefix from abroad.
+        if len(0) == 3 && &bytes[at..at + 3] == b"001" && fits(4) {
+            let nanp = len(1) == 3 && len(2) == 3 && len(3) == 4;
+            if nanp && same_seps(4, b" -.") && valid::nanp(run.digits(bytes, g + 1, 3, &mut buf)) {
+                return Some((Detector::PhoneUs, at, 4));
+            }
+        }
+
+        // Card numbers, longest layout first (4-4-4-4-3 before 4-4-4-4); the last group
+        // may be short (4-4-4-4-2, 4-4-4-1). Twelve digits (Maestro) are as common as any
+        // other 12 digits: bare they need a card word, inside a longer run of groups they
+        // are not a card.
+        let mut short_card = false;
         for k in (1..=avail.min(5)).rev() {
             let layout = k == 1
                 || (same_seps(k, b" -")
                     && len(0) == 4
-                    && (1..k).all(|i| (3..=6).contains(&len(i))));
-            if fits(k) && layout && valid::card(run.digits(bytes, g, k, &mut buf)) {
-                return Some((Detector::CreditCard, at, k));
+                    && (1..k).all(|i| {
+                        (3..=6).contains(&len(i)) || (i == k - 1 && k >= 4 && len(i) >= 1)
+                    }));
+            if fits(k) && layout {
+                let digits = run.digits(bytes, g, k, &mut buf);
+                if valid::card(digits) {
+                    let alone = g == 0 && (g + k == run.n || len(k) != 4);
+                    if digits.len() == 12 && (k == 1 || !alone) {
+                        short_card = k == 1;
+                        break;
+                    }
+                    return Some((Detector::CreditCard, at, k));
+                }
             }
         }
 
         // 123-45-6789 and 310-555-0123: formatted, so valid without context.
         if fits(3) && len(0) == 3 && len(2) == 4 {
             let digits = run.digits(bytes, g, 3, &mut buf);
-            if len(1) == 2 && same_seps(3, b" -") {
+            if len(1) == 2 && same_seps(3, b" -.") {
                 if valid::ssn(digits) {
                     return Some((Detector::UsSsn, at, 3));
                 }
@@ -486,6 +616,25 @@ impl Scan<'_, '_> {
         if run.truncated && g + tok == run.n {
             return None; // the token goes on past the groups held
         }
+        if short_card {
+            options.add(Detector::CreditCard, Ctx::Card, 1);
+        }
+        // A number as other countries group it (`020 7946 0958`, `04 20 00 57 56`,
+        // `0458 827 685`, `3302-5228`): 8 to 12 digits in groups, led by a trunk `0` or
+        // grouped with dashes or dots.
+        for k in (1..=avail.min(6)).rev() {
+            if !fits(k) || !(1..k).all(|i| b" -.".contains(&sep(i))) {
+                continue;
+            }
+            let total: usize = (0..k).map(len).sum();
+            let grouped = k > 1 && (0..k).all(|i| (1..=8).contains(&len(i)));
+            let trunk = bytes[at] == b'0';
+            let dashed = (1..k).any(|i| sep(i) != b' ');
+            if (8..=12).contains(&total) && (trunk || dashed) && (grouped || k == 1) {
+                options.add(Detector::PhoneUs, Ctx::Phone, k);
+                break;
+            }
+        }
         if tok == 3 && same_seps(3, b"/-.") {
             let field = |i: usize| valid::number(&bytes[run.start[g + i]..run.end[g + i]]);
             let short = |i: usize| (1..=2).contains(&len(i));
@@ -493,7 +642,7 @@ impl Scan<'_, '_> {
             let iso = len(0) == 4 && short(1) && short(2);
             let year = |i: usize| &bytes[run.start[g + i]..run.end[g + i]];
             if (us && valid::date(field(0), field(1), year(2)))
-                || (iso && valid::date(field(1), field(2), year(0)))
+                || (iso && field(1) <= 12 && valid::date(field(1), field(2), year(0)))
             {
                 options.add(Detector::DateOfBirth, Ctx::Birth, 3);
             }
@@ -516,6 +665,15 @@ impl Scan<'_, '_> {
         if tok == 1 {
             let digits = &bytes[at..run.end[g]];
             let n = digits.len();
+            // `19840305` or `03051984`.
+            if n == 8 {
+                let f = |i: usize, l: usize| valid::number(&digits[i..i + l]);
+                let iso = valid::date(f(4, 2), f(6, 2), &digits[..4]) && f(4, 2) <= 12;
+                let us = valid::date(f(0, 2), f(2, 2), &digits[4..]);
+                if iso || us {
+                    options.add(Detector::DateOfBirth, Ctx::Birth, 1);
+                }
+            }
             if n == 9 {
                 if valid::ssn(digits) {
                     options.add(Detector::UsSsn, Ctx::Ssn, 1);
@@ -549,6 +707,73 @@ impl Scan<'_, '_> {
             .pick(self.text, at, span_end)
             .map(|(detector, groups)| (detector, at, groups))
     }
+}
+
+/// The end of a phone extension written straight after a number ending at `end` (`x204`,
+/// ` x 204`, ` ext. 12`, `, extension 7`, ` #3`): up to 6 digits. `end` if there is none.
+fn extension_end(bytes: &[u8], end: usize) -> usize {
+    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    let mut i = end;
+    if at(i) == b',' {
+        i += 1;
+    }
+    if at(i) == b' ' {
+        i += 1;
+    }
+    let rest = &bytes[i.min(bytes.len())..];
+    let word = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    i += if word(b"extension") {
+        9
+    } else if word(b"ext") {
+        3
+    } else if matches!(at(i), b'x' | b'X' | b'#') {
+        1
+    } else {
+        return end;
+    };
+    if at(i) == b'.' || at(i) == b':' {
+        i += 1;
+    }
+    if at(i) == b' ' {
+        i += 1;
+    }
+    let digits = bytes[i.min(bytes.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(1..=6).contains(&digits) || at(i + digits).is_ascii_alphanumeric() {
+        return end;
+    }
+    i + digits
+}
+
+/// True if the number `bytes[start..end]` is a group of a UUID or of another hyphenated
+/// hex identifier (`…-a716-446655440000`, `12345678-e89b-…`).
+fn uuid_part(bytes: &[u8], start: usize, end: usize) -> bool {
+    let hex_group = |range: &[u8]| range.len() == 4 && range.iter().all(u8::is_ascii_hexdigit);
+    let before = start >= 5 && bytes[start - 1] == b'-' && hex_group(&bytes[start - 5..start - 1]);
+    let after = bytes.get(end) == Some(&b'-')
+        && bytes.get(end + 1..end + 5).is_some_and(hex_group)
+        && !bytes.get(end + 5).is_some_and(u8::is_ascii_hexdigit);
+    let hex_letter_near = |range: &[u8]| range.iter().any(|b| b.is_ascii_alphabetic());
+    (before && hex_letter_near(&bytes[start - 5..start - 1]))
+        || (after && hex_letter_near(&bytes[end + 1..end + 5]))
+}
+
+/// A spelled-out date's day is 1-31 and a 4-digit year is 1900-2099.
+fn month_date_fields(token: &[u8]) -> bool {
+    let mut day_seen = false;
+    token
+        .split(|b| !b.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .all(|g| match g.len() {
+            4 => (1900..=2099).contains(&valid::number(g)),
+            1 | 2 if !day_seen => {
+                day_seen = true;
+                (1..=31).contains(&valid::number(g))
+            }
+            _ => true,
+        })
 }
 
 /// The context-only detectors any identifier-like token of `len` characters may be.

@@ -28,17 +28,19 @@ pub(crate) enum Shape {
     Ipv6,
     Ipv4,
     ParenPhone,
+    IntlPhone,
     Mbi,
     LetteredCase,
     Street,
     UpperAlnum,
     MonthDate,
     Numeric,
+    Vin,
 }
 
 impl Shape {
     /// Every shape, in pattern (priority) order.
-    pub(crate) const ALL: [Shape; 18] = [
+    pub(crate) const ALL: [Shape; 20] = [
         Shape::PrivateKey,
         Shape::AwsKey,
         Shape::GithubToken,
@@ -50,7 +52,9 @@ impl Shape {
         Shape::PasswordKey,
         Shape::Ipv6,
         Shape::Ipv4,
+        // Before `IntlPhone`, which would take `+1 (310) …` without its area code.
         Shape::ParenPhone,
+        Shape::IntlPhone,
         Shape::Mbi,
         Shape::LetteredCase,
         // Before `UpperAlnum`, which would take the house number of "221B Baker Street".
@@ -58,6 +62,9 @@ impl Shape {
         Shape::UpperAlnum,
         Shape::MonthDate,
         Shape::Numeric,
+        // After `UpperAlnum` and `Numeric`: it takes only what they leave, VINs in lower or
+        // mixed case (`1hgcm82633a004352`), never a run of 17 digits.
+        Shape::Vin,
     ];
 
     /// The shape of pattern number `index`.
@@ -102,7 +109,16 @@ impl Shape {
                 r"|::[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\b"
             ),
             Shape::Ipv4 => r"\b\d{1,3}(?:\.\d{1,3}){3}\b",
-            Shape::ParenPhone => r"(?:\+?1[ .-]?)?\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}\b",
+            // A NANP number with its area code in parentheses, or a national number with a
+            // trunk prefix in them (`(020) 7946 0958`, `(02668) 587840`). Numbers may end in
+            // `x` and an extension (`(310) 555-0123x204`): the classifier reads it.
+            Shape::ParenPhone => concat!(
+                r"(?:(?:\+?1[ .-]?)?\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}",
+                r"|\(0\d{1,4}\)[ .-]?\d(?:[ .-]?\d){4,9})(?:\b|x)"
+            ),
+            // `+` and a country code, then digits with single separators and perhaps a trunk
+            // prefix in parentheses: `+44 20 7946 0958`, `+44(0)20…`, `+33 (0)2 34 15 24 49`.
+            Shape::IntlPhone => r"\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d){6,14}(?:\b|x)",
             // CMS format: C A AN N A AN N A A N N, optional dashes after the 4th and 7th.
             Shape::Mbi => concat!(
                 r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?",
@@ -114,23 +130,51 @@ impl Shape {
             Shape::UpperAlnum => {
                 r"\b[A-Z0-9]*(?:[A-Z][0-9]|[0-9][A-Z])[A-Z0-9]*(?:\.[A-Z0-9]{1,4})?\b"
             }
+            // A date with its month spelled, in any case: `March 5, 1984`, `Mar. 5th 1984`,
+            // `5 March 1984`, `5th of March, 1984`, `05-MAR-1984`, `5-Mar-84`, `1984-Mar-05`.
             Shape::MonthDate => concat!(
-                r"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?|January|February",
-                r"|March|April|May|June|July|August|September|October|November|December)",
-                r" \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b",
-                r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]{0,6},? \d{4}\b"
+                r"\b(?i:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\.?",
+                r"|january|february|march|april|june|july|august|september|october|november",
+                r"|december) \d{1,2}(?i:st|nd|rd|th)?,? \d{4}\b",
+                r"|\b\d{1,2}(?i:st|nd|rd|th)?(?i: of)? (?i:(?:jan|feb|mar|apr|may|jun|jul|aug",
+                r"|sep|sept|oct|nov|dec)\.?|january|february|march|april|june|july|august",
+                r"|september|october|november|december),? \d{4}\b",
+                r"|\b\d{1,2}-(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?:\d{4}|\d{2})\b",
+                r"|\b\d{4}-(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{1,2}\b"
             ),
+            // A house number, one to four capitalised words and a street suffix: the names
+            // of USPS Publication 28 (appendix C1) and the common abbreviations; then perhaps a
+            // direction and a unit (`Apt. 222`, `Suite 247`, `#4`).
             Shape::Street => concat!(
-                r"\b\d{1,6}[A-Z]? (?:(?:[A-Z][a-z]*|\d{1,3}(?:st|nd|rd|th))\.? ){1,4}",
-                r"(?:(?:Street|Avenue|Boulevard|Road|Drive|Lane|Way|Court|Place|Highway|Parkway",
-                r"|Circle|Terrace)\b|(?:St|Ave|Blvd|Rd|Dr|Ln|Ct|Pl|Hwy|Pkwy|Cir|Ter)\b\.?)",
+                r"\b\d{1,6}[A-Z]? (?:(?:[A-Z][a-z]*|\d{1,3}(?:st|nd|rd|th))\.? ){1,4}(?:(?:",
+                r"Alley|Avenue|Boulevard|Branch|Bridges?|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape",
+                r"|Causeway|Centers?|Centre|Circles?|Cliffs?|Club|Commons?|Corners?|Course",
+                r"|Courts?|Coves?|Creek|Crescent|Crest|Crossing|Crossroads?|Curve|Dale|Dam",
+                r"|Divide|Drives?|Estates?|Expressway|Extensions?|Falls?|Ferry|Fields?|Flats?",
+                r"|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Gardens?|Gateway|Glens?|Greens?",
+                r"|Groves?|Harbors?|Haven|Heights|Highway|Hills?|Hollow|Inlet|Islands?|Isle",
+                r"|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Lights?|Loaf|Locks?|Lodge",
+                r"|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?",
+                r"|Neck|Orchard|Oval|Overpass|Parks?|Parkways?|Pass|Passage|Path|Pike|Pines?",
+                r"|Place|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest",
+                r"|Ridges?|River|Roads?|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?",
+                r"|Spurs?|Squares?|Station|Stravenue|Stream|Streets?|Summit|Terrace",
+                r"|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Unions?",
+                r"|Valleys?|Via|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?",
+                r")\b|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Plz|Hwy|Pkwy|Cir|Ter|Sq|Trl|Pt|Xing|Expy",
+                r"|Fwy|Tpke|Cres|Rte)\b\.?)",
                 r"(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
                 r"(?:,? (?:(?:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Fl|Floor)\.? ?#?|#)",
                 r"[A-Za-z0-9-]{0,5}[A-Za-z0-9]\b)?"
             ),
             // Digits with single separators, at least six digits (fewer is everyday prose:
             // years, room numbers), or a short date such as 3/5/84.
-            Shape::Numeric => r"\b(?:\d(?:[ ./-]?\d){5,}|\d{1,2}[./-]\d{1,2}[./-]\d{2})\b",
+            // May end in `x` and a phone extension (`310-555-0123x204`): the classifier reads it.
+            Shape::Numeric => {
+                r"\b(?:\d(?:[ ./-]?\d){5,}(?:\b|x)|\d{1,2}[./-]\d{1,2}[./-]\d{2}\b)"
+            }
+            // A VIN in any case: 17 letters and digits without I, O and Q.
+            Shape::Vin => r"\b(?i:[a-hj-npr-z0-9]){17}\b",
         }
     }
 }

@@ -60,20 +60,52 @@ pub(crate) fn itin(digits: &[u8]) -> bool {
     matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99)
 }
 
-/// A payment card number: 13-19 digits, a known issuer prefix (Visa, Mastercard, Amex,
-/// Discover, JCB, Diners Club) and a valid Luhn check digit.
+/// The payment networks' issuer ranges (IIN, the first six digits) and the lengths they
+/// issue, as the networks publish them: (first IIN, last IIN, lengths as a bit set where
+/// bit `n` is length `n`). Overlapping ranges are fine: a number is a card if any fits.
+const CARD_RANGES: &[(u32, u32, u32)] = {
+    const fn lengths(min: u32, max: u32) -> u32 {
+        (u32::MAX >> (31 - max)) & !((1 << min) - 1)
+    }
+    const L16: u32 = 1 << 16;
+    &[
+        // UATP's 1 is too broad to take alone; JCB's old 15-digit ranges are not.
+        (180_000, 180_099, 1 << 15),    // JCB (15 digits)
+        (213_100, 213_199, 1 << 15),    // JCB (15 digits)
+        (220_000, 220_499, lengths(16, 19)), // Mir
+        (222_100, 272_099, L16),        // Mastercard 2-series
+        (300_000, 305_999, lengths(14, 19)), // Diners Club (Carte Blanche)
+        (309_500, 309_599, lengths(14, 19)), // Diners Club
+        (340_000, 349_999, 1 << 15),    // American Express
+        (352_800, 358_999, lengths(15, 19)), // JCB (16-19), RuPay-JCB 353, 356
+        (360_000, 369_999, lengths(14, 19)), // Diners Club International
+        (370_000, 379_999, 1 << 15),    // American Express
+        (380_000, 399_999, lengths(14, 19)), // Diners Club (Discover network)
+        (400_000, 499_999, 1 << 13 | 1 << 16 | 1 << 19), // Visa
+        (500_000, 509_999, lengths(12, 19)), // Maestro, Verve, Dankort, RuPay 508
+        (510_000, 559_999, L16),        // Mastercard
+        (560_000, 589_999, lengths(12, 19)), // Maestro
+        // Maestro 6x; Discover 6011, 644-649, 65; UnionPay 62; RuPay 60, 65; InterPayment
+        // 636; InstaPayment 637-639; Verve 650; Troy 65.
+        (600_000, 699_999, lengths(12, 19)),
+        (810_000, 829_999, lengths(16, 19)), // UnionPay 81, RuPay 81-82
+        (979_200, 979_299, L16),        // Troy
+    ]
+};
+
+/// A payment card number: a length and issuer range that a network issues (see
+/// [`CARD_RANGES`]: Visa, Mastercard, American Express, Discover, JCB, Diners Club,
+/// Maestro, UnionPay, Mir, RuPay, Verve, Troy) and a valid Luhn check digit.
 pub(crate) fn card(digits: &[u8]) -> bool {
-    if !(13..=19).contains(&digits.len()) {
+    if !(12..=19).contains(&digits.len()) {
         return false;
     }
-    let prefix = |n: usize| number(&digits[..n]);
-    let known_issuer = digits[0] == b'4'
-        || (51..=55).contains(&prefix(2))
-        || (2221..=2720).contains(&prefix(4))
-        || matches!(prefix(2), 34 | 37 | 35 | 36 | 38 | 30 | 65)
-        || prefix(4) == 6011
-        || (644..=649).contains(&prefix(3));
-    known_issuer && luhn(digits.iter().copied())
+    let iin = number(&digits[..6]);
+    let length = 1u32 << digits.len();
+    CARD_RANGES
+        .iter()
+        .any(|&(lo, hi, lengths)| (lo..=hi).contains(&iin) && lengths & length != 0)
+        && luhn(digits.iter().copied())
 }
 
 /// An ABA routing transit number: a Federal Reserve prefix (00-12, 21-32, 61-72, 80) and
@@ -150,6 +182,19 @@ pub(crate) fn vin(token: &[u8]) -> bool {
     token[8] == check
 }
 
+/// A token that may be a VIN of a maker that does not use the check digit (outside North
+/// America): 17 VIN characters (upper case, no I, O or Q), letters and digits both, and a
+/// world manufacturer code that does not start with 1-5 (North American makers, whose VINs
+/// must carry a valid check digit, [`vin`]).
+pub(crate) fn vin_without_check(token: &[u8]) -> bool {
+    let vin_char = |b: &u8| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"IOQ".contains(b));
+    token.len() == 17
+        && token.iter().all(vin_char)
+        && token.iter().any(u8::is_ascii_digit)
+        && token.iter().any(u8::is_ascii_uppercase)
+        && !(b'1'..=b'5').contains(&token[0])
+}
+
 /// A letter allowed in a Medicare Beneficiary Identifier (A-Z without S, L, O, I, B, Z).
 fn mbi_letter(b: u8) -> bool {
     b.is_ascii_uppercase() && !b"SLOIBZ".contains(&b)
@@ -218,6 +263,13 @@ mod tests {
         assert!(card(b"4111111111111111"));
         assert!(card(b"378282246310005"));
         assert!(!card(b"4111111111111112"));
+        assert!(card(b"6759649826438453")); // Maestro UK
+        assert!(card(b"501800000009")); // Maestro, 12 digits
+        assert!(!card(b"411111111117")); // Visa issues no 12-digit cards
+        assert!(card(b"6200000000000005")); // UnionPay
+        assert!(card(b"2200000000000004")); // Mir
+        assert!(card(b"30569309025904")); // Diners, 14 digits
+        assert!(!card(b"9111111111111110")); // no network issues 91
         assert!(aba_routing(b"021000021"));
         assert!(!aba_routing(b"021000022"));
         assert!(npi(b"1234567893"));
@@ -226,6 +278,8 @@ mod tests {
         assert!(!dea(b"AB1234564"));
         assert!(vin(b"1HGCM82633A004352"));
         assert!(!vin(b"1HGCM82643A004352"));
+        assert!(vin_without_check(b"WVWZZZ1JZXW000001"));
+        assert!(!vin_without_check(b"1HGCM82643A004352"));
         assert!(mbi(b"1EG4TE5MK73"));
         assert!(ssn(b"123456789"));
         assert!(!ssn(b"000123456") && !ssn(b"666123456") && !ssn(b"900123456"));
