@@ -117,8 +117,6 @@ onMessage(async (message, sender) => {
   switch (message?.type) {
     case MSG.report:
       return onPasteReport(message.event, sender);
-    case MSG.scanPaste:
-      return onScanPaste(message.text, sender);
     case MSG.inspect:
       return onInspect(message.parts, message.via, message.prior, sender);
     case MSG.decidePage:
@@ -197,22 +195,8 @@ async function onPasteReport(e, sender) {
   return { ok: true };
 }
 
-/** Largest text the service worker scans for a content script (16 MiB). */
+/** Largest text flavour the service worker inspects for a content script (16 MiB). */
 const MAX_SCAN_CHARS = 16 * 1024 * 1024;
-
-/**
- * Scans a paste for a content script that cannot run the engine itself (page CSP). The page
- * is the sender's, never the message's.
- * @param {unknown} text
- * @param {chrome.runtime.MessageSender} sender
- */
-async function onScanPaste(text, sender) {
-  if (typeof text !== 'string' || text.length > MAX_SCAN_CHARS) return { ok: false, error: 'not a paste' };
-  const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  // The page matters: on a pilot's host only public data may be pasted (§IV.7).
-  const verdict = JSON.parse(policy.engine.scan(text, person.department, person.user, pageOf(sender), nowSeconds()));
-  return { ok: true, verdict, redacted: verdict.action === 'allow' ? null : policy.engine.redact(text) };
-}
 
 const VIAS = new Set(['paste', 'drop', 'file', 'typing', 'request']);
 

@@ -111,40 +111,55 @@ export function showNotice(n) {
 }
 
 /**
- * The warning dialog: resolves with the user's choice. Escape means cancel.
+ * A warning dialog in its own notice: what was found, the policy's message, and buttons; it
+ * resolves with the choice of the button a user clicked (the first has the focus). Escape
+ * means cancel.
+ * @template {string} C
+ * @param {string} kind the notice's slot
+ * @param {{title: string, message: string, policyRef: string|null, counts: Record<string, number>}} n
+ * @param {{label: string, choice: C, primary?: boolean}[]} choices
+ * @param {C} onEscape
+ * @returns {Promise<C>}
+ */
+function askChoice(kind, n, choices, onEscape) {
+  return new Promise((resolve) => {
+    const { el, root } = host(kind);
+    const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
+    box.append(h('h2', { id: 'lg-title' }, n.title));
+    findingsList(box, n.counts);
+    box.append(h('p', { id: 'lg-desc' }, n.message));
+    if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
+    const buttons = h('div', { class: 'buttons' });
+    root.append(box);
+    /** @param {C} choice */
+    const done = (choice) => {
+      el.remove();
+      resolve(choice);
+    };
+    const made = choices.map((c) => {
+      const b = h('button', { type: 'button', ...(c.primary ? { class: 'primary' } : {}) }, c.label);
+      onUserClick(b, () => done(c.choice));
+      return b;
+    });
+    buttons.append(...made);
+    box.append(buttons);
+    box.addEventListener('keydown', (e) => {
+      if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done(onEscape);
+    });
+    made[0]?.focus();
+  });
+}
+
+/**
+ * The paste, drop or upload warning: resolves with the user's choice. Escape means cancel.
  * @param {{title?: string, verb?: 'Paste'|'Upload', message: string|null, policyRef: string|null, counts: Record<string, number>}} n
  *   `verb` names the buttons ("Upload anyway" for files)
  * @returns {Promise<'anyway'|'redacted'|'cancel'>}
  */
 export function askWarning(n) {
-  return new Promise((resolve) => {
-    const { el, root } = host('paste');
-    const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
-    box.append(h('h2', { id: 'lg-title' }, n.title ?? 'This text may contain sensitive data'));
-    findingsList(box, n.counts);
-    box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you paste it.'));
-    if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
-    const buttons = h('div', { class: 'buttons' });
-    const verb = n.verb ?? 'Paste';
-    const redacted = h('button', { type: 'button', class: 'primary' }, `${verb} with the data removed`);
-    const anyway = h('button', { type: 'button' }, `${verb} anyway`);
-    const cancel = h('button', { type: 'button' }, 'Cancel');
-    buttons.append(redacted, anyway, cancel);
-    box.append(buttons);
-    root.append(box);
-    /** @param {'anyway'|'redacted'|'cancel'} choice */
-    const done = (choice) => {
-      el.remove();
-      resolve(choice);
-    };
-    onUserClick(redacted, () => done('redacted'));
-    onUserClick(anyway, () => done('anyway'));
-    onUserClick(cancel, () => done('cancel'));
-    box.addEventListener('keydown', (e) => {
-      if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done('cancel');
-    });
-    redacted.focus();
-  });
+  const verb = n.verb ?? 'Paste';
+  const text = { title: n.title ?? 'This text may contain sensitive data', message: n.message || 'Check that this data may be shared with an AI tool before you paste it.', policyRef: n.policyRef, counts: n.counts };
+  return askChoice('paste', text, [{ label: `${verb} with the data removed`, choice: 'redacted', primary: true }, { label: `${verb} anyway`, choice: 'anyway' }, { label: 'Cancel', choice: 'cancel' }], 'cancel');
 }
 
 /**
@@ -209,29 +224,6 @@ export function clearTypingNotice() {
  * @returns {Promise<'anyway'|'cancel'>}
  */
 export function askSendWarning(n) {
-  return new Promise((resolve) => {
-    const { el, root } = host('send');
-    const box = h('div', { class: 'box warn', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'lg-title', 'aria-describedby': 'lg-desc' });
-    box.append(h('h2', { id: 'lg-title' }, 'Your message may contain sensitive data'));
-    findingsList(box, n.counts);
-    box.append(h('p', { id: 'lg-desc' }, n.message || 'Check that this data may be shared with an AI tool before you send it.'));
-    if (n.policyRef) box.append(h('p', { class: 'ref' }, n.policyRef));
-    const buttons = h('div', { class: 'buttons' });
-    const cancel = h('button', { type: 'button', class: 'primary' }, 'Cancel');
-    const anyway = h('button', { type: 'button' }, 'Send anyway');
-    buttons.append(cancel, anyway);
-    box.append(buttons);
-    root.append(box);
-    /** @param {'anyway'|'cancel'} choice */
-    const done = (choice) => {
-      el.remove();
-      resolve(choice);
-    };
-    onUserClick(anyway, () => done('anyway'));
-    onUserClick(cancel, () => done('cancel'));
-    box.addEventListener('keydown', (e) => {
-      if (/** @type {KeyboardEvent} */ (e).key === 'Escape') done('cancel');
-    });
-    cancel.focus();
-  });
+  const text = { title: 'Your message may contain sensitive data', message: n.message || 'Check that this data may be shared with an AI tool before you send it.', policyRef: n.policyRef, counts: n.counts };
+  return askChoice('send', text, [{ label: 'Cancel', choice: 'cancel', primary: true }, { label: 'Send anyway', choice: 'anyway' }], 'cancel');
 }

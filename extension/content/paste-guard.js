@@ -48,18 +48,8 @@ import { startTyping } from './typing-guard.js';
  * @property {boolean} [deferred] the event was already stopped
  */
 
-/**
- * @typedef {object} Verdict lifeguard-core's `scan` answer
- * @property {'allow'|'redact'|'warn'|'block'} action
- * @property {string|null} rule
- * @property {string|null} policy_ref
- * @property {string|null} message
- * @property {{detector: string}[]} findings
- */
-
 /** @typedef {import('../shared/messages.js').Inspection} Inspection */
 /** @typedef {import('../shared/inspect.js').Part} Part */
-/** @typedef {{v: Verdict, redacted: () => string}} Scanned */
 
 /** Files up to this size in all are read in the page when it allows the engine. */
 const IN_PAGE_FILE_BYTES = 2 * 1024 * 1024;
@@ -162,21 +152,6 @@ export async function startGuard({ replayed, holding }) {
       d = reply.ok ? reply.decision : null;
     }
     if (d?.source === 'authorized_tool' && (d.notice || d.workspace_only)) showToolNotice(d.notice ?? '', d.policy_ref, Boolean(d.workspace_only));
-  }
-
-  /**
-   * Scans one text here if the engine runs here, else in the service worker.
-   * @param {string} text
-   * @returns {Promise<Scanned>}
-   */
-  async function scanAnywhere(text) {
-    if (state.engine) {
-      const engine = state.engine;
-      return { v: JSON.parse(engine.scan(text, state.who.department, state.who.user, pageUrl(), nowSeconds())), redacted: () => engine.redact(text) };
-    }
-    const reply = await send({ type: MSG.scanPaste, text });
-    if (!reply.ok) throw new Error(reply.error);
-    return { v: reply.verdict, redacted: () => reply.redacted ?? text };
   }
 
   /**

@@ -3,14 +3,14 @@
  *
  * Every `chrome.runtime.sendMessage` in the extension sends a {@link Message} and gets a
  * {@link Reply}. The service worker is the only receiver; it checks who sent each message
- * (a content script on a web page may only send `report`, `scanPaste` and `decidePage`;
+ * (a content script on a web page may only send `report`, `inspect` and `decidePage`;
  * extension pages may send everything) because a compromised renderer can send any message
  * its content script can.
  *
- * `scanPaste` exists because a page's CSP can forbid WebAssembly even in a content script
+ * `inspect` exists because a page's CSP can forbid WebAssembly even in a content script
  * (Chromium 156 applies `script-src` without 'wasm-unsafe-eval' to the isolated world):
- * there the paste guard holds every paste back and asks the service worker's engine. The
- * text goes from the content script to the service worker and nowhere else.
+ * there the paste, typing and file guards hold the action back and ask the service worker's
+ * engine. The text goes from the content script to the service worker and nowhere else.
  *
  * Report events from content scripts carry no host: the service worker takes it from the
  * sender's URL, so a page cannot report on behalf of another site.
@@ -116,7 +116,6 @@
  *   | {type: 'warnProceed', url: string, justification: string}
  *   | {type: 'requestApproval', request: ApprovalRequest}
  *   | {type: 'report', event: PasteReport}
- *   | {type: 'scanPaste', text: string}
  *   | {type: 'inspect', parts: RawPart[], via: Via, prior?: string}
  *   | {type: 'decidePage'}
  *   | {type: 'status'}
@@ -134,7 +133,6 @@ export const MSG = Object.freeze({
   warnProceed: 'warnProceed',
   requestApproval: 'requestApproval',
   report: 'report',
-  scanPaste: 'scanPaste',
   inspect: 'inspect',
   decidePage: 'decidePage',
   status: 'status',
@@ -142,7 +140,7 @@ export const MSG = Object.freeze({
 });
 
 /** The only messages a content script (a web page's renderer) may send. */
-export const CONTENT_MESSAGES = new Set([MSG.report, MSG.scanPaste, MSG.inspect, MSG.decidePage]);
+export const CONTENT_MESSAGES = new Set([MSG.report, MSG.inspect, MSG.decidePage]);
 
 /** Report kinds a content script may send (pastes, and sends of typed text). */
 export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed', 'send_blocked', 'send_proceeded', 'send_cancelled']);

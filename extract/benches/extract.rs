@@ -18,40 +18,50 @@ const WORDS: &[&str] = &[
     "library", "police", "fire", "planning", "zoning", "meeting", "agenda", "minutes", "contract", "vendor", "invoice", "payment", "approved", "pending", "review", "manager", "director", "clerk", "office", "hall",
 ];
 
-/// A stream of pseudo-random sentences (xorshift), with an SSN every 97th line.
-struct Prose(u64, usize);
+/// xorshift64: reproducible bytes and words, no dependency.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// `n` bytes of noise: a picture's, which holds no text.
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| (self.next() >> 32) as u8).collect()
+    }
+}
+
+/// A stream of pseudo-random sentences, with an SSN every 97th line.
+struct Prose(Xorshift, usize);
 
 impl Prose {
+    fn new(seed: u64) -> Prose {
+        Prose(Xorshift(seed), 0)
+    }
+
     fn line(&mut self) -> String {
         self.1 += 1;
         let mut s = String::new();
         for _ in 0..12 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            s.push_str(WORDS[(self.0 % WORDS.len() as u64) as usize]);
+            s.push_str(WORDS[(self.0.next() % WORDS.len() as u64) as usize]);
             s.push(' ');
         }
-        s.push_str(&format!("{}.", if self.1.is_multiple_of(97) { "SSN 123-45-6789".to_string() } else { format!("no {}", self.0 % 10_000) }));
+        s.push_str(&format!("{}.", if self.1.is_multiple_of(97) { "SSN 123-45-6789".to_string() } else { format!("no {}", self.0 .0 % 10_000) }));
         s
     }
 }
 
 fn big_pdf() -> Vec<u8> {
-    let mut prose = Prose(0x9e37_79b9_7f4a_7c15, 0);
+    let mut prose = Prose::new(0x9e37_79b9_7f4a_7c15);
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding" });
     // A photo on the first page, as most large PDFs have (JPEG data is not inflated).
-    let mut x = 0x1234_5678_9abc_def1u64;
-    let photo: Vec<u8> = (0..TARGET / 4)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect();
+    let photo = Xorshift(0x1234_5678_9abc_def1).bytes(TARGET / 4);
     let photo_id = doc.add_object(Stream::new(dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 1600, "Height" => 1200, "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8, "Filter" => "DCTDecode" }, photo));
     let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id }, "XObject" => dictionary! { "Im1" => photo_id } });
     let mut kids = Vec::new();
@@ -82,7 +92,7 @@ fn big_pdf() -> Vec<u8> {
 fn big_docx() -> Vec<u8> {
     let fixture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/split-runs.docx")).expect("fixture");
     let mut src = zip::ZipArchive::new(Cursor::new(fixture)).expect("zip");
-    let mut prose = Prose(0x2545_f491_4f6c_dd1d, 0);
+    let mut prose = Prose::new(0x2545_f491_4f6c_dd1d);
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for i in 0..src.len() {
@@ -110,15 +120,7 @@ fn big_docx() -> Vec<u8> {
     // The rest of the 10 MB is a picture, as in most large documents (its bytes are not
     // inflated or parsed, as they hold no text).
     let written = out.get_ref().map(|c| c.get_ref().len()).unwrap_or(0);
-    let mut x = 0x1234_5678_9abc_def1u64;
-    let picture: Vec<u8> = (0..TARGET.saturating_sub(written))
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect();
+    let picture = Xorshift(0x1234_5678_9abc_def1).bytes(TARGET.saturating_sub(written));
     out.start_file("word/media/image1.png", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)).expect("start");
     out.write_all(b"\x89PNG\r\n\x1a\n").expect("write");
     out.write_all(&picture).expect("write");

@@ -69,12 +69,12 @@ test('the engine decides a 100 KB paste (extension page, wasm in Chromium)', asy
     return runs;
   }, hundredKb());
   // Where a page's CSP forbids WebAssembly the content script asks the service worker:
-  // the same scan plus a message round trip with 100 KB of text.
+  // the same inspection plus a message round trip with 100 KB of text.
   const roundTrips = await page.evaluate(async (text) => {
     const runs = [];
     for (let i = 0; i < 15; i++) {
       const t0 = performance.now();
-      const reply = await chrome.runtime.sendMessage({ type: 'scanPaste', text });
+      const reply = await chrome.runtime.sendMessage({ type: 'inspect', parts: [{ kind: 'plain', text }], via: 'paste' });
       if (!reply.ok) throw new Error(reply.error);
       runs.push(performance.now() - t0);
     }
