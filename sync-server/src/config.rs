@@ -27,6 +27,10 @@ pub struct ServerFlags {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "LIFEGUARD_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// The URL browsers reach this server at, e.g. https://lifeguard.city.gov [default:
+    /// http://LISTEN when that is one address].
+    #[arg(long, env = "LIFEGUARD_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Delete report events older than this many days (none: keep them).
     #[arg(long, env = "LIFEGUARD_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
@@ -49,6 +53,9 @@ pub struct FileConfig {
     policy_recheck_ms: Option<u64>,
     /// How long an admin session token lasts.
     admin_token_hours: Option<u32>,
+    /// The address browsers reach this server at (e.g. the TLS proxy's `https://lifeguard.city.gov`):
+    /// the update manifest names the CRX there.
+    public_url: Option<String>,
     /// Token issuer and audience; change them to keep tokens of two deployments apart.
     token_issuer: Option<String>,
     token_audience: Option<String>,
@@ -100,6 +107,9 @@ pub struct Config {
     pub policy_recheck_ms: u64,
     /// Admin session lifetime.
     pub admin_token_hours: u32,
+    /// Where browsers reach this server (scheme, host, port; no trailing slash), for the
+    /// extension's update manifest; `None` when listening on every interface without one.
+    pub public_url: Option<String>,
     /// JWT `iss`.
     pub token_issuer: String,
     /// JWT `aud`.
@@ -126,7 +136,15 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        Ok(Config::resolve(flags, file))
+        let public_url = flags.public_url.clone().or_else(|| file.public_url.clone());
+        let mut config = Config::resolve(flags, file);
+        config.public_url = match public_url {
+            Some(u) => Some(public_url_of(&u)?),
+            // Every interface, or a port picked at start: no address to name.
+            None if config.listen.ip().is_unspecified() || config.listen.port() == 0 => None,
+            None => Some(format!("http://{}", config.listen)),
+        };
+        Ok(config)
     }
 
     fn resolve(flags: &ServerFlags, file: FileConfig) -> Config {
@@ -144,6 +162,7 @@ impl Config {
             body_limit: file.body_limit.unwrap_or(1024 * 1024),
             policy_recheck_ms: file.policy_recheck_ms.unwrap_or(1000),
             admin_token_hours: file.admin_token_hours.unwrap_or(12),
+            public_url: None,
             token_issuer: file.token_issuer.unwrap_or_else(|| "lifeguard".into()),
             token_audience: file.token_audience.unwrap_or_else(|| "lifeguard".into()),
             workers: file.workers,
@@ -160,6 +179,14 @@ impl Config {
         let flags = ServerFlags { data_dir: Some(data_dir.to_owned()), database_url, ..ServerFlags::default() };
         Config::resolve(&flags, FileConfig::default())
     }
+}
+
+/// A public URL as the update manifest uses it: http(s), a host, no path, query or user.
+fn public_url_of(raw: &str) -> anyhow::Result<String> {
+    let u = url::Url::parse(raw.trim()).with_context(|| format!("public_url `{raw}` is not a URL"))?;
+    let bare = matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.username().is_empty() && u.password().is_none() && u.path() == "/" && u.query().is_none() && u.fragment().is_none();
+    anyhow::ensure!(bare, "public_url `{raw}` must be http(s)://host[:port], without a path, query or user");
+    Ok(u.as_str().trim_end_matches('/').to_owned())
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -179,6 +206,20 @@ mod tests {
         assert_eq!(c.retention_days, Some(400));
         assert_eq!(c.incident_min_severity, Severity::Critical);
         assert!(c.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn the_public_url_is_configured_or_the_listen_address() {
+        let load = |flags: ServerFlags| Config::load(&flags).map(|c| c.public_url);
+        assert_eq!(load(ServerFlags::default()).expect("default").as_deref(), Some("http://127.0.0.1:8080"));
+        let every = ServerFlags { listen: Some(SocketAddr::from(([0, 0, 0, 0], 8080))), ..ServerFlags::default() };
+        assert_eq!(load(every).expect("0.0.0.0"), None, "no name devices could reach");
+        let set = ServerFlags { public_url: Some("https://Lifeguard.City.example/".into()), ..ServerFlags::default() };
+        assert_eq!(load(set).expect("set").as_deref(), Some("https://lifeguard.city.example"));
+        for bad in ["lifeguard.city.example", "ftp://x.example", "https://x.example/path", "https://u@x.example", "https://x.example/?q"] {
+            let err = load(ServerFlags { public_url: Some(bad.into()), ..ServerFlags::default() }).expect_err(bad);
+            assert!(err.to_string().contains("public_url"), "{bad}: {err}");
+        }
     }
 
     #[test]

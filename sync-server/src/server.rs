@@ -105,8 +105,8 @@ async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// Says, on standard output, how browsers force-install the extension this server hosts
-/// (if one is published in the data folder): the `ExtensionInstallForcelist` entry for the
-/// address the server really listens on.
+/// (if one is published in the data folder): the `ExtensionInstallForcelist` entry for its
+/// public URL (by default the address it listens on).
 fn announce_extension(state: &AppState, addrs: &[std::net::SocketAddr]) {
     let path = state.config.data_dir.join("extension").join("extension.json");
     let Ok(bytes) = std::fs::read(&path) else { return };
@@ -115,6 +115,10 @@ fn announce_extension(state: &AppState, addrs: &[std::net::SocketAddr]) {
         return;
     };
     println!("Extension {id} version {version} is published here. ExtensionInstallForcelist entry:");
+    if let Some(base) = &state.config.public_url {
+        println!("  {id};{base}/extension/update.xml");
+        return;
+    }
     for addr in addrs {
         if addr.ip().is_unspecified() {
             // Every interface: the browsers need a name of this machine they can reach.
@@ -123,7 +127,7 @@ fn announce_extension(state: &AppState, addrs: &[std::net::SocketAddr]) {
             println!("  {id};http://{addr}/extension/update.xml");
         }
     }
-    println!("(behind the city's TLS proxy, use its https:// address instead)");
+    println!("(set public_url, or LIFEGUARD_PUBLIC_URL, to the address devices reach, e.g. the city's TLS proxy's https:// address; until then /extension/update.xml answers 404)");
 }
 
 /// Runs `lifeguard serve`.

@@ -146,7 +146,9 @@ on_both_databases!(
 /// folder, browsers get an update manifest naming this server and the CRX itself.
 async fn the_server_hosts_the_extension_for_force_install(backend: Backend) {
     let site = Site::new(backend).await;
-    let server = site.start().await;
+    let mut config = site.config();
+    config.public_url = Some("https://lifeguard.city.example".into());
+    let server = site.start_with(config).await;
     let missing = server.get("/extension/update.xml", None).await;
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("not published"), "{}", missing.text());
@@ -159,12 +161,26 @@ async fn the_server_hosts_the_extension_for_force_install(backend: Backend) {
     assert_eq!(xml.header("content-type").as_deref(), Some("application/xml"));
     let text = xml.text();
     assert!(text.contains("appid='nfackbfoghckfggakoiamglefkleoojh'") && text.contains("version='0.1.0'"), "{text}");
-    assert!(text.contains(&format!("codebase='{}/extension/lifeguard.crx'", server.base)), "{text}");
+    assert!(text.contains("codebase='https://lifeguard.city.example/extension/lifeguard.crx'"), "{text}");
+    // A client's Host or X-Forwarded-Host never moves where browsers fetch the extension.
+    for header in ["host", "x-forwarded-host", "forwarded"] {
+        let value = if header == "forwarded" { "host=evil.example;proto=https" } else { "evil.example" };
+        let spoofed = server.request("GET", "/extension/update.xml", None, &[(header, value)], None).await;
+        assert_eq!(spoofed.status, 200);
+        assert!(!spoofed.text().contains("evil.example") && spoofed.text().contains("https://lifeguard.city.example/"), "{header}: {}", spoofed.text());
+    }
     let crx = server.get("/extension/lifeguard.crx", None).await;
     assert_eq!((crx.status, crx.body.as_slice()), (200, &b"Cr24\x03\x00\x00\x00test"[..]));
     // A tampered extension.json is not echoed into XML.
     std::fs::write(folder.join("extension.json"), br#"{"id": "x' onload='y", "version": "1"}"#).expect("info");
     assert_eq!(server.get("/extension/update.xml", None).await.status, 500);
+    server.stop().await;
+    // Listening on every interface with no public URL: a clear refusal, not a guess.
+    std::fs::write(folder.join("extension.json"), br#"{"id": "nfackbfoghckfggakoiamglefkleoojh", "version": "0.1.0"}"#).expect("info");
+    let server = site.start().await;
+    let unnamed = server.get("/extension/update.xml", None).await;
+    assert_eq!(unnamed.status, 404);
+    assert!(unnamed.text().contains("public_url"), "{}", unnamed.text());
     server.stop().await;
 }
 

@@ -3,14 +3,15 @@
 //!
 //! `lifeguard extension publish` puts a verified CRX and its [`CrxInfo`] (`extension.json`)
 //! into `<data-dir>/extension/`.
-//! The update manifest is made per request so its `codebase` names this server as the
-//! browser reached it (behind a TLS proxy, the proxy's `Forwarded`/`X-Forwarded-*` headers).
+//! The update manifest's `codebase` names the CRX at the configured public URL (`public_url`,
+//! by default the listen address), never at a `Host` or `X-Forwarded-Host` a client sent: a
+//! forged header must not point a browser's extension updates elsewhere.
 //! Both routes are public: browsers fetch them without a token, and neither file is secret.
 
 use std::path::PathBuf;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::openapi::PublicErrors;
 use crate::crx::CrxInfo;
@@ -56,15 +57,17 @@ fn xml_attr(s: &str) -> String {
 
 /// The gupdate manifest `ExtensionInstallForcelist` points browsers at.
 #[utoipa::path(get, path = "/extension/update.xml", tag = "extension", security(()),
-    responses((status = 200, description = "The update manifest, naming this server's CRX.", content_type = "application/xml", body = String), (status = 404, description = "No extension is published here (`lifeguard extension publish`).", body = Body), PublicErrors))]
-async fn update_xml(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    responses((status = 200, description = "The update manifest, naming this server's CRX.", content_type = "application/xml", body = String), (status = 404, description = "No extension is published here (`lifeguard extension publish`), or the server has no `public_url`.", body = Body), PublicErrors))]
+async fn update_xml(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let bytes = read(folder(&state).join("extension.json")).await?;
     let info: CrxInfo = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
     if !valid(&info) {
         return Err(ApiError::internal(anyhow::anyhow!("extension/extension.json has an invalid id or version")));
     }
-    let conn = req.connection_info();
-    let codebase = format!("{}://{}/extension/lifeguard.crx", conn.scheme(), conn.host());
+    let Some(base) = &state.config.public_url else {
+        return Err(ApiError::NotFound("this server listens on every interface and has no `public_url`; set it to the address browsers reach it at".into()));
+    };
+    let codebase = format!("{base}/extension/lifeguard.crx");
     let body = format!(
         "<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n  <app appid='{}'>\n    <updatecheck codebase='{}' version='{}' />\n  </app>\n</gupdate>\n",
         info.id,
