@@ -402,7 +402,10 @@ impl Scan<'_, '_> {
                 end
             };
         }
-        if n != 10 || !valid::nanp(&digits) {
+        // Outside the NANP rules (an exchange starting 0 or 1), only with a phone word.
+        if n != 10
+            || !(valid::nanp(&digits) || Nearby::around(self.text, start, last).has(Ctx::Phone))
+        {
             return end;
         }
         // A leading `1` glued to a preceding word ("x1 (310) …") is not a country code.
@@ -619,18 +622,35 @@ impl Scan<'_, '_> {
         if short_card {
             options.add(Detector::CreditCard, Ctx::Card, 1);
         }
-        // A number as other countries group it (`020 7946 0958`, `04 20 00 57 56`,
-        // `0458 827 685`, `3302-5228`): 8 to 12 digits in groups, led by a trunk `0` or
-        // grouped with dashes or dots.
+        // A number as other countries write it (`020 7946 0958`, `04 20 00 57 56`,
+        // `0458 827 685`, `3302-5228`, `111-524-4939`): 8 to 12 digits led by a trunk `0`
+        // (not a lone one, as in ISBN `0-306-…`), or ending in 4-4 or 3-3-4 groups joined
+        // by dashes or dots (not an SSN's 3-2-4 or a ZIP+4's 5-4); or 10 bare digits.
         for k in (1..=avail.min(6)).rev() {
             if !fits(k) || !(1..k).all(|i| b" -.".contains(&sep(i))) {
                 continue;
             }
+            // Glued to letters after (ISBN `0-8288-8045-X`): part of another identifier.
+            let tail = run.end[g + k - 1];
+            let glued = matches!(bytes.get(tail), Some(b'-' | b'.' | b'_'))
+                && bytes.get(tail + 1).is_some_and(u8::is_ascii_alphanumeric);
+            let ssn_shape = k == 3 && len(0) == 3 && len(1) == 2 && len(2) == 4;
+            if glued || ssn_shape {
+                continue;
+            }
             let total: usize = (0..k).map(len).sum();
-            let grouped = k > 1 && (0..k).all(|i| (1..=8).contains(&len(i)));
-            let trunk = bytes[at] == b'0';
-            let dashed = (1..k).any(|i| sep(i) != b' ');
-            if (8..=12).contains(&total) && (trunk || dashed) && (grouped || k == 1) {
+            let grouped = (0..k).all(|i| (2..=8).contains(&len(i)));
+            let trunk = bytes[at] == b'0' && (grouped || k == 1);
+            let joined = |i: usize| sep(i) == b'-' || sep(i) == b'.';
+            let tail44 = k >= 2 && len(k - 2) == 4 && len(k - 1) == 4 && joined(k - 1);
+            let tail334 = k >= 3
+                && len(k - 3) == 3
+                && len(k - 2) == 3
+                && len(k - 1) == 4
+                && joined(k - 1)
+                && joined(k - 2);
+            let bare10 = k == 1 && total == 10;
+            if (8..=12).contains(&total) && (trunk || tail44 || tail334 || bare10) {
                 options.add(Detector::PhoneUs, Ctx::Phone, k);
                 break;
             }
@@ -656,7 +676,12 @@ impl Scan<'_, '_> {
                 options.add(Detector::CjiCaseNumber, Ctx::Case, 2);
             }
         }
-        if tok >= 2 && same_seps(tok, b"-") {
+        // Not an SSN's 3-2-4, a ZIP+4's 5-4 or an ISBN-13 (978-…, 979-…).
+        let isbn = tok >= 4 && len(0) == 3 && matches!(&bytes[at..at + 3], b"978" | b"979");
+        let ssn_or_zip = (tok == 3 && len(0) == 3 && len(1) == 2 && len(2) == 4)
+            || (tok == 2 && len(0) == 5 && len(1) == 4)
+            || isbn;
+        if tok >= 2 && same_seps(tok, b"-") && !ssn_or_zip {
             let total: usize = (0..tok).map(len).sum();
             if (8..=17).contains(&total) {
                 options.add(Detector::UsBankAccount, Ctx::Account, tok);

@@ -236,7 +236,13 @@ impl Nearby {
         nearby.scan(bytes, from, start, |word_end, _| {
             start.saturating_sub(word_end)
         });
-        let to = floor_char_boundary(text, end.saturating_add(AFTER).min(bytes.len()));
+        // After the candidate, only its own sentence: "Invoice 781215638 is overdue.
+        // Passport: …" is no passport number.
+        let to = end.saturating_add(AFTER).min(bytes.len());
+        let to = (end..to)
+            .find(|&i| bytes[i] == b'\n' || (bytes[i] == b'.' && bytes.get(i + 1) == Some(&b' ')))
+            .unwrap_or(to);
+        let to = floor_char_boundary(text, to);
         // Labels precede values: a word after the candidate counts only when no option has
         // one before it ("routing 021000021, account …" is a routing number).
         nearby.scan(bytes, end, to, |_, word_start| {

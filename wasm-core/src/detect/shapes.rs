@@ -143,7 +143,8 @@ impl Shape {
                 r"|\b\d{4}-(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{1,2}\b"
             ),
             // A house number, one to four capitalised words and a street suffix: the names
-            // of USPS Publication 28 (appendix C1) and the common abbreviations; then perhaps a
+            // of USPS Publication 28 (appendix C1), common British and Australian street types
+            // and the common abbreviations; then perhaps a
             // direction and a unit (`Apt. 222`, `Suite 247`, `#4`).
             Shape::Street => concat!(
                 r"\b\d{1,6}[A-Z]? (?:(?:[A-Z][a-z]*|\d{1,3}(?:st|nd|rd|th))\.? ){1,4}(?:(?:",
@@ -161,6 +162,10 @@ impl Shape {
                 r"|Spurs?|Squares?|Station|Stravenue|Stream|Streets?|Summit|Terrace",
                 r"|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Unions?",
                 r"|Valleys?|Via|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?",
+                // British and Australian street types.
+                r"|Bend|Chase|Circuit|Close|Distributor|Driveway|Edge|Esplanade|Gates?|Grange",
+                r"|Intersection|Parade|Piazza|Promenade|Quadrangle|Quay|Rise|Ring|Riviera",
+                r"|Siding|Top|Towers?|Trunkway|Wharf|Yard",
                 r")\b|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Plz|Hwy|Pkwy|Cir|Ter|Sq|Trl|Pt|Xing|Expy",
                 r"|Fwy|Tpke|Cres|Rte)\b\.?)",
                 r"(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
