@@ -74,8 +74,16 @@ async fn department_heads_keep_tool_staff_lists(backend: Backend) {
     let server = site.start().await;
     let it = server.token(Role::ItAdmin, None);
     let head = server.token(Role::DeptHead, Some("planning"));
-    let tool = json!({"name": "Copilot", "hosts": ["m365.cloud.microsoft"], "departments": ["information-technology"], "users": ["jane@redondo.org"], "policy_ref": "APP 04.05 §IV.1"});
+    let tool = json!({"name": "Copilot", "hosts": ["m365.cloud.microsoft"], "departments": ["planning", "information-technology"], "users": ["jane@redondo.org"], "policy_ref": "APP 04.05 §IV.1"});
     assert_eq!(server.send("PUT", "/v1/admin/draft/authorized_tools/copilot", Some(&it), &tool).await.status, 200);
+    // Another department's restricted tool is not this head's to keep.
+    let police_tool = json!({"name": "Axon Draft One", "hosts": ["draftone.example"], "departments": ["police"], "users": ["chief@redondo.org"], "policy_ref": "APP 04.05 §IV.5"});
+    assert_eq!(server.send("PUT", "/v1/admin/draft/authorized_tools/draft-one", Some(&it), &police_tool).await.status, 200);
+    let theirs = server.send("PUT", "/v1/admin/tools/draft-one/staff", Some(&head), &json!({"users": ["planner@redondo.org"]})).await;
+    assert_eq!(theirs.status, 403, "{}", theirs.text());
+    assert!(theirs.text().contains("police"), "{}", theirs.text());
+    let police_head = server.token(Role::DeptHead, Some("police"));
+    assert_eq!(server.send("PUT", "/v1/admin/tools/draft-one/staff", Some(&police_head), &json!({"users": ["chief@redondo.org", "sgt@redondo.org"]})).await.status, 200);
 
     let res = server.send("PUT", "/v1/admin/tools/copilot/staff", Some(&head), &json!({"users": ["jane@redondo.org", " Planner@Redondo.org ", "planner@redondo.org"]})).await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -104,9 +112,10 @@ async fn department_heads_keep_tool_staff_lists(backend: Backend) {
 
     let audit = server.get("/v1/admin/audit?action=draft.authorized_tools.staff", Some(&it)).await.json();
     let entries = audit["entries"].as_array().expect("entries");
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0]["actor"], "dept_head@redondo.test");
-    assert_eq!(entries[0]["target"], "authorized_tools/copilot");
+    assert_eq!(entries.len(), 2, "the planning head's copilot change and the police head's, nothing of the refused one");
+    assert!(entries.iter().all(|e| e["actor"] == "dept_head@redondo.test"));
+    let targets: Vec<&str> = entries.iter().filter_map(|e| e["target"].as_str()).collect();
+    assert!(targets.contains(&"authorized_tools/copilot") && targets.contains(&"authorized_tools/draft-one"), "{targets:?}");
     server.stop().await;
 }
 

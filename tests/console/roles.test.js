@@ -25,12 +25,19 @@ before(async () => {
     { kind: 'visit_warned', time: now, host: 'otter.ai', category: 'embedded_ai', action: 'warn', user: 'planner@redondo.org' },
     { kind: 'visit_warned', time: now, host: 'otter.ai', category: 'embedded_ai', action: 'warn', user: 'planner@redondo.org' },
   ]);
-  // A tool IT restricted to one department and one person (§IV.1, §V).
+  // A tool IT restricted to two departments and one person (§IV.1, §V), and one of another
+  // department only.
   const it = await server.login('it@redondo.org');
+  await server.api(it, 'PUT', '/v1/admin/draft/authorized_tools/hr-assistant', {
+    name: 'HR assistant',
+    hosts: ['hr-assistant.example'],
+    departments: ['human-resources'],
+    policy_ref: 'APP 04.05 §IV.1 Authorization Requirement',
+  });
   await server.api(it, 'PUT', '/v1/admin/draft/authorized_tools/m365-copilot', {
     name: 'Microsoft 365 Copilot',
     hosts: ['m365.cloud.microsoft'],
-    departments: ['information-technology'],
+    departments: ['information-technology', 'police'],
     users: ['jane.doe@redondo.org'],
     policy_ref: 'APP 04.05 §IV.1 Authorization Requirement; §V Governance',
   });
@@ -130,6 +137,11 @@ test('a department head sees their own department only, keeps the staff list of 
   const everyone = page.locator('#section-authorized_tools table.items tbody tr', { hasText: 'city-enterprise-ai' });
   await everyone.locator('td:last-child', { hasText: 'everyone' }).waitFor();
   assert.equal(await everyone.getByRole('button', { name: 'Edit staff' }).count(), 0);
+  // Another department's tool: no button, and the server refuses it too.
+  const hr = page.locator('#section-authorized_tools table.items tbody tr', { hasText: 'hr-assistant' });
+  await hr.getByText('kept by human-resources').waitFor();
+  assert.equal(await hr.getByRole('button', { name: 'Edit staff' }).count(), 0);
+  assert.equal(await fromPage(page, 'PUT', '/v1/admin/tools/hr-assistant/staff', { users: ['officer.lee@redondo.org'] }), 403);
   await page.locator('button[data-staff="m365-copilot"]').click();
   const staff = page.locator('#staff-form [name="staff-users"]');
   assert.equal(await staff.inputValue(), 'jane.doe@redondo.org');
@@ -163,7 +175,7 @@ test('an auditor reads everything, the audit log included, and changes nothing',
   await page.locator('#stats [data-stat="total"]').filter({ hasText: /^3$/ }).waitFor();
   await page.locator('#nav a', { hasText: 'Audit log' }).click();
   await page.locator('table.audit tbody tr', { hasText: 'draft.authorized_tools.staff' }).filter({ hasText: 'chief@redondo.org' }).waitFor();
-  await page.locator('table.audit tbody tr', { hasText: 'draft.authorized_tools.put' }).filter({ hasText: 'it@redondo.org' }).waitFor();
+  await page.locator('table.audit tbody tr', { hasText: 'draft.authorized_tools.put' }).filter({ hasText: 'it@redondo.org' }).filter({ hasText: 'authorized_tools/m365-copilot' }).waitFor();
   await page.locator('#nav a', { hasText: 'Policy' }).click();
   await page.locator('#section-site_rules table.items').waitFor();
   assert.equal(await page.locator('#add-item').count(), 0);

@@ -4,7 +4,8 @@
 //!
 //! A department head changes nothing but that list, and only on a tool IT has already
 //! restricted to named departments or staff (a tool authorized for everyone stays so: giving
-//! it a staff list would take it from everyone else). The change lands in the draft like any
+//! it a staff list would take it from everyone else); on a tool authorized for named
+//! departments, only a head of one of them. The change lands in the draft like any
 //! edit, with an audit entry naming the department head; it reaches browsers only when IT or
 //! the City Manager publishes, after seeing it in the diff. Who works in which department is
 //! not known to the server, so that review, and the audit log, are the check on a name from
@@ -68,6 +69,13 @@ async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>
             return Err(ApiError::Forbidden(
                 "this tool is authorized for everyone; only IT can restrict it to named staff (APP 04.05 §IV.1)".into(),
             ));
+        }
+        // A tool IT authorized for named departments is theirs: another department's head
+        // keeps no list on it.
+        let own = who.claims.department.as_deref().map(|d| d.trim().to_ascii_lowercase());
+        let departments: Vec<String> = tool.get("departments").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|d| d.trim().to_ascii_lowercase()).collect();
+        if dept_head && !departments.is_empty() && !own.as_ref().is_some_and(|d| departments.contains(d)) {
+            return Err(ApiError::Forbidden(format!("this tool is authorized for {}; only their department heads or IT keep its staff list (APP 04.05 §V)", departments.join(", "))));
         }
         // A tool with no departments and no staff is everyone's: emptying the list here would
         // open it to the whole city, which is a different decision, made in the tool's form.

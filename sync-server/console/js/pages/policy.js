@@ -243,12 +243,17 @@ export async function render(root, ctx) {
   // A department head keeps the staff list of the tools IT restricted (§V); IT edits whole
   // tools in the form instead.
   if (section === 'authorized_tools' && ctx.can.editStaff && !editable) {
+    const own = (ctx.session.department ?? '').trim().toLowerCase();
+    /** A tool for named departments is kept by their heads (the server checks the same). @param {any} i */
+    const theirs = (i) => (i.departments ?? []).length > 0 && !(i.departments ?? []).some((/** @type {string} */ d) => d.trim().toLowerCase() === own);
     columns.push({
       label: '',
       value: (i) =>
-        i.departments?.length || i.users?.length
-          ? h('button', { type: 'button', dataset: { staff: i.id }, onclick: () => { fill(editor, staffForm(i, (t) => ctx.navigate('policy', { section, saved: t.id, q: t.id }))); } }, 'Edit staff')
-          : h('span', { class: 'muted', text: 'everyone' }),
+        !(i.departments?.length || i.users?.length)
+          ? h('span', { class: 'muted', text: 'everyone' })
+          : theirs(i)
+            ? h('span', { class: 'muted', text: `kept by ${list(i.departments)}` })
+            : h('button', { type: 'button', dataset: { staff: i.id }, onclick: () => { fill(editor, staffForm(i, (t) => ctx.navigate('policy', { section, saved: t.id, q: t.id }))); } }, 'Edit staff'),
     });
   }
 
