@@ -526,6 +526,17 @@ async fn console_login_issues_a_session(backend: Backend) {
         assert_eq!(res.status, 401);
         assert_eq!(res.json()["error"], "wrong e-mail or password");
     }
+    // Both refusals are in the audit log, with the address tried and the client, never the
+    // password.
+    let audit = server.get("/v1/admin/audit?action=auth.login_failed", Some(&token)).await.json();
+    let entries = audit["entries"].as_array().expect("entries");
+    let actors: Vec<&str> = entries.iter().filter_map(|e| e["actor"].as_str()).collect();
+    assert_eq!(entries.len(), 2, "{audit}");
+    assert!(actors.contains(&"it@redondo.org") && actors.contains(&"nobody@redondo.org"), "{actors:?}");
+    assert!(!audit.to_string().contains("correct horse") && !audit.to_string().contains("\"wrong\""), "{audit}");
+    let known = |who: &str| entries.iter().find(|e| e["actor"] == who).map(|e| e["after"]["known_account"].clone());
+    assert_eq!((known("it@redondo.org"), known("nobody@redondo.org")), (Some(json!(true)), Some(json!(false))), "{audit}");
+    assert!(entries.iter().all(|e| e["target"] == "127.0.0.1"), "{audit}");
     server.stop().await;
 }
 
@@ -684,3 +695,25 @@ on_both_databases!(
     console_login_issues_a_session,
     operations_endpoints,
 );
+
+/// The SQLite file says who pasted what kind of data where: the server's user alone reads it,
+/// a new database and one an older version left world-readable alike (security review 15).
+#[cfg(unix)]
+#[actix_web::test]
+async fn the_sqlite_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    let fresh = dir.path().join("fresh.sqlite3");
+    let store = lifeguard_server::store::open(&format!("sqlite://{}", fresh.display())).await.expect("opens");
+    store.append_audit(&lifeguard_server::store::AuditEntry { actor: "it@redondo.org".into(), role: "it_admin".into(), action: "test".into(), target: "x".into(), before: None, after: None }).await.expect("writes");
+    assert_eq!(mode(&fresh), 0o600);
+    let wal = dir.path().join("fresh.sqlite3-wal");
+    assert!(!wal.exists() || mode(&wal) == 0o600, "the WAL takes the database's mode");
+    drop(store);
+    let old = dir.path().join("old.sqlite3");
+    std::fs::write(&old, b"").expect("file");
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    lifeguard_server::store::open(&format!("sqlite://{}", old.display())).await.expect("opens");
+    assert_eq!(mode(&old), 0o600);
+}

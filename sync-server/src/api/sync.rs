@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::reports;
 use crate::state::AppState;
+use crate::store::AuditEntry;
 use super::openapi::{PublicErrors, TokenErrors};
 
 #[derive(utoipa::OpenApi)]
@@ -197,7 +198,24 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: super::Object
     let ok = web::block(move || auth::verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
     let user = match user {
         Some(u) if ok => u,
-        _ => return Err(ApiError::Unauthorized("wrong e-mail or password")),
+        other => {
+            // Logged and audited, so IT sees guessing (the password never is).
+            let client = req.peer_addr().map(|p| p.ip().to_string()).unwrap_or_default();
+            let known = other.is_some();
+            tracing::warn!(%email, %client, known_account = known, "console sign-in refused");
+            let entry = AuditEntry {
+                actor: email.chars().take(254).collect(),
+                role: String::new(),
+                action: "auth.login_failed".into(),
+                target: client.clone(),
+                before: None,
+                after: Some(serde_json::json!({"client": client, "known_account": known}).to_string()),
+            };
+            if let Err(e) = state.store.append_audit(&entry).await {
+                tracing::error!(error = format!("{e:#}"), "cannot audit a refused sign-in");
+            }
+            return Err(ApiError::Unauthorized("wrong e-mail or password"));
+        }
     };
     let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
     let seconds = i64::from(state.config.admin_token_hours) * 3600;
