@@ -6,7 +6,7 @@
 //! admins (or two replicas) editing at once both succeed, one after the other, and neither
 //! edit is lost.
 
-use lifeguard_core::Policy;
+use lifeguard_core::{Engine, Policy};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Principal, Role};
@@ -33,9 +33,17 @@ pub fn rfc3339(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Validates a document with lifeguard-core: 400 with every problem if it is not valid.
-pub fn validate(doc: &Value) -> ApiResult<Policy> {
+/// Reads a document with lifeguard-core: 422 with every problem if it is not valid.
+pub fn parse(doc: &Value) -> ApiResult<Policy> {
     Policy::from_json(&doc.to_string()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
+}
+
+/// Validates a document that may be stored or published: valid, and within the limits of the
+/// browser rules it compiles to (Chrome refuses an update past them and keeps stale rules).
+pub fn validate(doc: &Value) -> ApiResult<Engine> {
+    let engine = Engine::new(parse(doc)?);
+    engine.check_browser_limits(time::OffsetDateTime::now_utc().unix_timestamp()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))?;
+    Ok(engine)
 }
 
 fn audit(who: &Principal, action: &str, target: &str, before: Option<&Value>, after: Option<&Value>) -> AuditEntry {

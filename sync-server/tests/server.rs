@@ -358,6 +358,13 @@ async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     assert_eq!(res.status, 422, "{}", res.text());
     let problems = res.json()["problems"].clone();
     assert!(problems.as_array().is_some_and(|p| p.iter().any(|p| p["at"].as_str().unwrap_or("").contains("action"))), "{problems}");
+    // A rule Chrome could not install (1,200 path prefixes, each a regex rule past the
+    // browser's 1,000): refused before it reaches the draft, saying what to change.
+    let paths: Vec<String> = (0..1200).map(|i| format!("/spaces/tool-{i}")).collect();
+    let res = server.send("PUT", "/v1/admin/draft/site_rules/many-paths", Some(&it), &json!({"hosts": ["huggingface.co"], "paths": paths, "category": "general_purpose_ai", "action": "block", "policy_ref": "APP 04.05 §IV.1"})).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(res.text().contains("Chrome allows 1000"), "{}", res.text());
+    assert!(!server.get("/v1/admin/draft", Some(&it)).await.text().contains("many-paths"), "nothing saved");
     // A whole document with a schema error.
     let res = server.send("PUT", "/v1/admin/draft", Some(&it), &json!({"schema_version": 1, "site_rulez": []})).await;
     assert_eq!(res.status, 422);

@@ -21,7 +21,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::decide::{HostIndex, Layer};
-use crate::policy::{Policy, SiteAction, TenantHeader};
+use crate::policy::{Policy, PolicyError, Problem, ProblemKind, SiteAction, TenantHeader};
+
+/// Chrome's limit on dynamic rules with a `regexFilter` (every navigation rule has one).
+pub const CHROME_MAX_REGEX_RULES: usize = 1000;
+/// Chrome's limit on dynamic "unsafe" rules (`redirect`, `modifyHeaders`).
+pub const CHROME_MAX_UNSAFE_RULES: usize = 5000;
 
 /// Priority of tenant-restriction rules: above every navigation rule and the warn page's
 /// temporary allows (which would otherwise stop lower `modifyHeaders` rules).
@@ -235,6 +240,34 @@ fn tenant_rules(policy: &Policy, department: Option<&str>, user: Option<&str>, f
         }
     }
     rules
+}
+
+/// Whether the rules this policy compiles to, for a visitor of no department and of each
+/// department at `now`, stay within Chrome's limits; past them Chrome refuses the whole
+/// update and the browser keeps stale rules. The problem says what to change.
+pub(crate) fn check_limits(policy: &Policy, index: &HostIndex, now: i64) -> Result<(), PolicyError> {
+    let opts = DnrOptions { block_page: "chrome-extension://x/b", warn_page: "chrome-extension://x/w", first_id: 1 };
+    let visitors = std::iter::once(None).chain(policy.departments.iter().map(|d| Some(d.id.as_str())));
+    let mut problems = Vec::new();
+    for department in visitors {
+        let set = compile(policy, index, department, None, now, &opts);
+        let regex = set.rules.iter().filter(|r| r.condition.regex_filter.is_some()).count();
+        let unsafe_rules = set.rules.iter().filter(|r| matches!(r.action.kind, "redirect" | "modifyHeaders")).count();
+        let whom = department.map_or_else(|| "staff of no department".to_owned(), |d| format!("department `{d}`"));
+        if regex > CHROME_MAX_REGEX_RULES {
+            problems.push(Problem::new(
+                ProblemKind::Invalid,
+                "site_rules".into(),
+                format!("for {whom} this policy compiles to {regex} browser rules with URL patterns; Chrome allows {CHROME_MAX_REGEX_RULES} and would refuse them all. Each distinct path prefix needs its own: block whole hosts, or use fewer path prefixes"),
+            ));
+        } else if unsafe_rules > CHROME_MAX_UNSAFE_RULES {
+            problems.push(Problem::new(ProblemKind::Invalid, "site_rules".into(), format!("for {whom} this policy compiles to {unsafe_rules} redirect and header rules; Chrome allows {CHROME_MAX_UNSAFE_RULES}")));
+        }
+        if !problems.is_empty() {
+            break; // one visitor says enough
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(PolicyError::new(problems)) }
 }
 
 /// The next start or end of a grant or suspension after `now`.

@@ -100,6 +100,13 @@ impl Engine {
         dnr::compile(&self.policy, &self.index, department, user, now, opts)
     }
 
+    /// Whether the browser rules this policy compiles to (for staff of no department and of
+    /// each department, at `now`) stay within Chrome's limits: a server refuses to publish a
+    /// policy that a browser would refuse to install.
+    pub fn check_browser_limits(&self, now: i64) -> Result<(), PolicyError> {
+        dnr::check_limits(&self.policy, &self.index, now)
+    }
+
     /// Hosts where pastes are inspected: sites the policy warns about (staff may proceed to
     /// them), authorized tools, exceptions and pilots. Blocked sites need no inspection, and
     /// no other site gets a content script.

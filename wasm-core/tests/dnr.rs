@@ -277,3 +277,33 @@ fn a_tool_with_tenant_restrictions_is_the_citys_workspace_only() {
     assert!(!d.workspace_only);
     assert!(serde_json::to_value(&d).expect("json").get("workspace_only").is_none());
 }
+
+/// Regression (security review 10): 1,200 path prefixes compiled to 1,200 regex rules, Chrome
+/// refused the whole update and a fresh install had no URL blocking. The engine says so
+/// before a server publishes such a policy.
+#[test]
+fn a_policy_past_chromes_regex_limit_is_refused_with_what_to_change() {
+    let engine = Engine::default_city();
+    assert!(engine.check_browser_limits(0).is_ok());
+    let mut raw = lifeguard_core::Policy::default_city().raw().clone();
+    raw.site_rules.push(lifeguard_core::policy::raw::RawSiteRule {
+        id: "many-paths".into(),
+        hosts: vec!["huggingface.co".into()],
+        paths: (0..1200).map(|i| format!("/spaces/tool-{i}")).collect(),
+        category: "general_purpose_ai".into(),
+        action: "block".into(),
+        message: "Not authorized.".into(),
+        policy_ref: "APP 04.05 §IV.1".into(),
+        ..Default::default()
+    });
+    let engine = Engine::new(lifeguard_core::Policy::validate(raw.clone()).expect("valid as a document"));
+    let rules = engine.dnr_rules(None, None, 0, &opts()).rules.len();
+    assert!(rules > 1000, "{rules} rules");
+    let err = engine.check_browser_limits(0).expect_err("past the limit");
+    let p = &err.problems()[0];
+    assert_eq!(p.at(), "site_rules");
+    assert!(p.message().contains("Chrome allows 1000") && p.message().contains("path prefix"), "{}", p.message());
+    // 900 are fine.
+    raw.site_rules.last_mut().expect("rule").paths.truncate(900);
+    assert!(Engine::new(lifeguard_core::Policy::validate(raw).expect("valid")).check_browser_limits(0).is_ok());
+}
