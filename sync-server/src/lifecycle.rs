@@ -251,9 +251,26 @@ pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) ->
     who.require(&[Role::ItAdmin])?;
     let old = state.store.version(to).await?.ok_or_else(|| ApiError::NotFound(format!("no version {to}")))?;
     let mut doc: Value = serde_json::from_str(&old.document).map_err(ApiError::internal)?;
+    // Exceptions are the City Manager's (§VIII): a rollback by IT neither brings back one the
+    // City Manager revoked nor drops one granted since. The rolled-back version gets the
+    // exceptions in force now.
+    let latest = state.store.latest_version().await?.unwrap_or(0);
+    let current = state.store.version(latest).await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("version {latest} is missing")))?;
+    let current: Value = serde_json::from_str(&current.document).map_err(ApiError::internal)?;
     if let Some(obj) = doc.as_object_mut() {
         obj.remove("published_at");
+        match current.get("exceptions") {
+            Some(e) => obj.insert("exceptions".into(), e.clone()),
+            None => obj.remove("exceptions"),
+        };
     }
+    validate(&doc).map_err(|e| match e {
+        ApiError::InvalidPolicy(problems) => ApiError::Conflict(format!(
+            "version {to} with today's exceptions (the City Manager's, kept by a rollback) is not a valid policy: {}",
+            problems.iter().map(|p| format!("{}: {}", p.at, p.message)).collect::<Vec<_>>().join("; ")
+        )),
+        other => other,
+    })?;
     let draft_text = doc.to_string();
     insert_next(state, who, doc, note, Some(to), Some(&draft_text), &format!("rollback to version {to}")).await
 }

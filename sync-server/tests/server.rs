@@ -449,6 +449,25 @@ async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     assert_eq!(preview["decision"]["action"], "allow", "{preview}");
     let preview = server.send("POST", "/v1/admin/preview", Some(&it), &json!({"version": 2, "url": "https://chatgpt.com/", "department": "police"})).await.json();
     assert_eq!(preview["decision"]["action"], "block", "{preview}");
+
+    // IT's rollback keeps the exceptions in force (§VIII): rolling back to version 1 keeps
+    // the City Manager's exception; after the City Manager revokes it (version 4), rolling
+    // back to version 2 does not bring it back.
+    let res = server.send("POST", "/v1/admin/rollback", Some(&it), &json!({"to": 1, "note": "undo the rename"})).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let v3 = server.get("/v1/admin/versions/3", Some(&it)).await.json();
+    assert_eq!(v3["policy"]["name"], server.get("/v1/admin/versions/1", Some(&it)).await.json()["policy"]["name"]);
+    assert_eq!(v3["policy"]["exceptions"][0]["id"], "library-chatgpt", "{v3}");
+    assert_eq!(v3["policy"]["exceptions"][0]["approved_by"], "city_manager@redondo.test");
+    assert_eq!(server.send("DELETE", "/v1/admin/draft/exceptions/library-chatgpt", Some(&cm), &json!({})).await.status, 204);
+    assert_eq!(server.send("POST", "/v1/admin/publish", Some(&cm), &json!({"note": "revoked"})).await.status, 201);
+    let res = server.send("POST", "/v1/admin/rollback", Some(&it), &json!({"to": 2})).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let v5 = server.get("/v1/admin/versions/5", Some(&it)).await.json();
+    assert_eq!(v5["policy"]["name"], "Renamed");
+    assert!(v5["policy"]["exceptions"].as_array().is_none_or(|e| e.is_empty()), "a revoked exception came back: {v5}");
+    let preview = server.send("POST", "/v1/admin/preview", Some(&it), &json!({"version": 5, "url": "https://chatgpt.com/", "department": "library"})).await.json();
+    assert_eq!(preview["decision"]["action"], "block", "{preview}");
     server.stop().await;
 }
 

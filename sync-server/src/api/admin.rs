@@ -200,7 +200,7 @@ struct RollbackBody {
 /// Publishes an earlier version's document again, as a new version.
 #[utoipa::path(post, path = "/v1/admin/rollback", tag = "console", security(("bearer" = [])), request_body = RollbackBody,
     responses((status = 201, description = "Published.", body = Summary), (status = 404, description = "No such version.", body = Body),
-        (status = 409, description = "Others are publishing at the same moment; try again.", body = Body), TokenErrors))]
+        (status = 409, description = "Others are publishing at the same moment, or the version with today's exceptions (kept by a rollback, §VIII) would not be valid.", body = Body), TokenErrors))]
 async fn rollback(state: web::Data<AppState>, who: Admin, body: super::Object<RollbackBody>) -> ApiResult<HttpResponse> {
     let RollbackBody { to, note } = body.0;
     note_ok(&note)?;
