@@ -205,8 +205,11 @@ fn tenant_policy() -> Engine {
     Engine::from_json(&json).expect("valid tenant policy")
 }
 
-/// The header rules of a ruleset: (header, value, domains, resource types, priority).
-fn header_rules(rules: &[Value]) -> Vec<(String, String, Vec<String>, Vec<String>, u64)> {
+/// One `modifyHeaders` rule: (header, value, domains, resource types, priority).
+type HeaderRule = (String, String, Vec<String>, Vec<String>, u64);
+
+/// The header rules of a ruleset.
+fn header_rules(rules: &[Value]) -> Vec<HeaderRule> {
     let strings = |v: &Value| v.as_array().expect("list").iter().map(|x| x.as_str().expect("string").to_owned()).collect::<Vec<_>>();
     rules
         .iter()
@@ -294,7 +297,6 @@ fn a_policy_past_chromes_regex_limit_is_refused_with_what_to_change() {
         action: "block".into(),
         message: "Not authorized.".into(),
         policy_ref: "APP 04.05 §IV.1".into(),
-        ..Default::default()
     });
     let engine = Engine::new(lifeguard_core::Policy::validate(raw.clone()).expect("valid as a document"));
     let rules = engine.dnr_rules(None, None, 0, &opts()).rules.len();
