@@ -7,7 +7,7 @@
  * every listener is registered synchronously at the top level, state lives in
  * chrome.storage, and the engine is rebuilt from storage on demand (policy-store.js).
  */
-import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
+import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
@@ -96,11 +96,18 @@ alarms.onAlarm(async (alarm) => {
   }
 });
 
-onHistoryNavigation(async (details) => {
+/**
+ * A navigation DNR does not see (history API) or may not name (a subdomain behind Google
+ * Translate's proxy): decided by the engine, sent to the block or warn page, which reports
+ * the visit as it does after a DNR redirect (once).
+ * @param {{tabId: number, frameId: number, url: string}} details
+ */
+async function onUnseenNavigation(details) {
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  const d = await checkHistoryNavigation(policy.engine, person, details);
-  if (d) await record({ kind: d.action === 'warn' ? 'visit_warned' : 'visit_blocked', host: d.host, rule: d.rule, category: d.category, action: d.action });
-});
+  await checkHistoryNavigation(policy.engine, person, details);
+}
+onHistoryNavigation(onUnseenNavigation);
+onTranslateProxyNavigation(onUnseenNavigation);
 
 management.onChanged(async () => {
   const policy = await currentPolicy();

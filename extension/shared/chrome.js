@@ -163,6 +163,15 @@ export function onHistoryNavigation(listener) {
 }
 
 /**
+ * Navigations to Google Translate's proxy hosts (`www-chatgpt-com.translate.goog`), which the
+ * DNR rules name only for a rule's own hosts, not for their subdomains.
+ * @param {(details: {tabId: number, frameId: number, url: string}) => void} listener
+ */
+export function onTranslateProxyNavigation(listener) {
+  api().webNavigation.onBeforeNavigate.addListener(listener, { url: [{ hostSuffix: '.translate.goog' }] });
+}
+
+/**
  * @param {(message: any, sender: chrome.runtime.MessageSender) => Promise<any>} handler
  *   answers asynchronously; its result (or error) is the reply
  */

@@ -42,6 +42,10 @@ describe('blocked sites', () => {
     ['https://chatgpt.com./', 'chatgpt.com'],
     ['https://www.chatgpt.com/x?y=1', 'www.chatgpt.com'],
     ['http://chatgpt.com/', 'chatgpt.com'],
+    // Google Translate's proxy serves the site itself: the rule's host (DNR) and a subdomain
+    // of it (the extension, on the navigation).
+    ['https://chatgpt-com.translate.goog/?_x_tr_sl=auto&_x_tr_tl=en', 'chatgpt.com'],
+    ['https://www-chatgpt-com.translate.goog/c/1?_x_tr_sl=auto', 'www.chatgpt.com'],
   ];
 
   for (const [url, host] of spellings) {

@@ -33,6 +33,8 @@ export const AI_HOSTS = ['chatgpt.com', 'grammarly.com', 'ai.redondo.org', 'newa
 export const PLAIN_HOST = 'example.org';
 /** The vendors' sign-in and API hosts that tenant restrictions name (with their subdomains). */
 export const VENDOR_HOSTS = ['openai.com', 'anthropic.com', 'claude.com', 'google.com', 'microsoftonline.com', 'microsoft.com', 'windows.net'];
+/** Google Translate's proxy (`chatgpt-com.translate.goog` serves chatgpt.com's pages). */
+export const PROXY_HOSTS = ['translate.goog'];
 
 const AI_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fake AI</title>
@@ -175,7 +177,7 @@ export class FakeSites {
 
   async start() {
     await buildChat();
-    const { key, cert } = selfSignedCert(this.dir, [...AI_HOSTS, ...VENDOR_HOSTS, PLAIN_HOST, SERVER_HOST]);
+    const { key, cert } = selfSignedCert(this.dir, [...AI_HOSTS, ...VENDOR_HOSTS, ...PROXY_HOSTS, PLAIN_HOST, SERVER_HOST]);
     this.port = await freePort();
     this.server = https.createServer({ key, cert }, (req, res) => this.route(req, res));
     await new Promise((r) => this.server?.listen(this.port, '127.0.0.1', () => r(undefined)));
@@ -188,7 +190,7 @@ export class FakeSites {
 
   /** Chromium flags that send the test hosts here and nothing anywhere else. */
   resolverRules() {
-    const hosts = [...AI_HOSTS, ...VENDOR_HOSTS, PLAIN_HOST, SERVER_HOST];
+    const hosts = [...AI_HOSTS, ...VENDOR_HOSTS, ...PROXY_HOSTS, PLAIN_HOST, SERVER_HOST];
     const maps = hosts.flatMap((h) => [`MAP ${h} 127.0.0.1:${this.port}`, `MAP *.${h} 127.0.0.1:${this.port}`]);
     // 127.0.0.1 stays reachable: the force-install test's update server listens there.
     return `${maps.join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`;

@@ -238,6 +238,23 @@ pub(crate) fn url_host(url: &url::Url) -> Option<&str> {
     }
 }
 
+/// Google Translate's proxy host for a site (`chatgpt-com.translate.goog`): its hyphens
+/// doubled, its dots made hyphens.
+pub fn translate_proxy_host(host: &str) -> String {
+    format!("{}.translate.goog", host.replace('-', "--").replace('.', "-"))
+}
+
+/// The site behind a Google Translate proxy host (`www-chatgpt-com.translate.goog` →
+/// `www.chatgpt.com`), which serves that site's pages: decided as the site itself.
+pub fn translated_site(host: &str) -> Option<String> {
+    let label = host.strip_suffix(".translate.goog")?;
+    if label.is_empty() || label.contains('.') || label.starts_with('-') || label.ends_with('-') {
+        return None;
+    }
+    let site = label.replace("--", "\0").replace('-', ".").replace('\0', "-");
+    (site.contains('.') && !site.split('.').any(str::is_empty)).then_some(site)
+}
+
 /// The best entry found for a host and path, and what else was seen on the way.
 pub(crate) struct Lookup<'i> {
     pub(crate) best: Option<&'i Entry>,
@@ -311,6 +328,8 @@ pub(crate) fn decide<'p>(policy: &'p Policy, index: &HostIndex, visit: &Visit<'_
         ("http" | "https" | "ws" | "wss", Some(h)) => h,
         _ => return Ok(Decision::plain(SiteAction::Allow, Source::NotWeb, url.host_str().unwrap_or_default())),
     };
+    let proxied = translated_site(host);
+    let host = proxied.as_deref().unwrap_or(host);
     let found = index.lookup(policy, host, url.path(), visit.department, visit.user, visit.now);
     if let Some(s) = found.any.and(policy.suspension_for(visit.department, visit.user, visit.now)) {
         let mut d = Decision::plain(SiteAction::Block, Source::Suspension, host);
@@ -402,6 +421,22 @@ impl<'p> Decision<'p> {
             workspace_only: false,
             alternative: None,
             host: host.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod translate_tests {
+    use super::{translate_proxy_host, translated_site};
+
+    #[test]
+    fn proxy_hosts_round_trip_and_odd_labels_are_not_sites() {
+        for site in ["chatgpt.com", "www.chatgpt.com", "my-site.example.org", "a--b.ai"] {
+            assert_eq!(translated_site(&translate_proxy_host(site)).as_deref(), Some(site), "{site}");
+        }
+        assert_eq!(translate_proxy_host("my-site.com"), "my--site-com.translate.goog");
+        for odd in ["translate.goog", "-chatgpt-com.translate.goog", "chatgpt-.translate.goog", "chatgpt.translate.goog", "a.chatgpt-com.translate.goog", "chatgpt--com.translate.goog", "x.example"] {
+            assert_eq!(translated_site(odd), None, "{odd}");
         }
     }
 }

@@ -98,6 +98,11 @@ const URLS: &[&str] = &[
     "https://pimeyes.com/",
     "https://www.redondo.org/",
     "https://notchatgpt.com/",
+    // Google Translate's proxy of a rule's host is in the same rule.
+    "https://chatgpt-com.translate.goog/?_x_tr_sl=auto",
+    "https://huggingface-co.translate.goog/chat/x",
+    "https://huggingface-co.translate.goog/models",
+    "https://ai-redondo-org.translate.goog/",
 ];
 
 fn unix(t: &str) -> i64 {
