@@ -60,18 +60,21 @@ pub fn json() -> &'static str {
     JSON.get_or_init(|| document().to_json().unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the OpenAPI document: {e}\"}}")))
 }
 
-/// A time parameter: RFC 3339, or a date (its start, UTC).
-pub(super) fn time_or_date() -> utoipa::openapi::schema::Schema {
+/// RFC 3339 or a date, as the items of a `oneOf`.
+fn time_or_date_items() -> utoipa::openapi::schema::OneOfBuilder {
     use utoipa::openapi::schema::{KnownFormat, OneOfBuilder, SchemaFormat};
     let string = |f| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f)));
-    OneOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date)).into()
+    OneOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date))
+}
+
+/// A time parameter: RFC 3339, or a date (its start, UTC).
+pub(super) fn time_or_date() -> utoipa::openapi::schema::Schema {
+    time_or_date_items().into()
 }
 
 /// [`time_or_date`], or `null`: an optional body field, which serde reads as absent when null.
 pub(super) fn time_or_date_or_null() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{KnownFormat, OneOfBuilder, SchemaFormat};
-    let string = |f| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f)));
-    OneOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date)).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+    time_or_date_items().item(ObjectBuilder::new().schema_type(Type::Null)).into()
 }
 
 fn error(description: &str) -> Response {
