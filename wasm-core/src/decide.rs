@@ -239,9 +239,9 @@ pub(crate) fn url_host(url: &url::Url) -> Option<&str> {
 }
 
 /// Google Translate's proxy host for a site (`chatgpt-com.translate.goog`): its hyphens
-/// doubled, its dots made hyphens.
-pub fn translate_proxy_host(host: &str) -> String {
-    format!("{}.translate.goog", host.replace('-', "--").replace('.', "-"))
+/// doubled, its dots made hyphens; `None` for an IP address, which the proxy does not serve.
+pub fn translate_proxy_host(host: &str) -> Option<String> {
+    crate::policy::is_domain_name(host).then(|| format!("{}.translate.goog", host.replace('-', "--").replace('.', "-")))
 }
 
 /// The site behind a Google Translate proxy host (`www-chatgpt-com.translate.goog` →
@@ -432,9 +432,11 @@ mod translate_tests {
     #[test]
     fn proxy_hosts_round_trip_and_odd_labels_are_not_sites() {
         for site in ["chatgpt.com", "www.chatgpt.com", "my-site.example.org", "a--b.ai"] {
-            assert_eq!(translated_site(&translate_proxy_host(site)).as_deref(), Some(site), "{site}");
+            assert_eq!(translate_proxy_host(site).and_then(|p| translated_site(&p)).as_deref(), Some(site), "{site}");
         }
-        assert_eq!(translate_proxy_host("my-site.com"), "my--site-com.translate.goog");
+        assert_eq!(translate_proxy_host("my-site.com").as_deref(), Some("my--site-com.translate.goog"));
+        assert_eq!(translate_proxy_host("10.0.0.1"), None);
+        assert_eq!(translate_proxy_host("[::1]"), None);
         for odd in ["translate.goog", "-chatgpt-com.translate.goog", "chatgpt-.translate.goog", "chatgpt.translate.goog", "a.chatgpt-com.translate.goog", "chatgpt--com.translate.goog", "x.example"] {
             assert_eq!(translated_site(odd), None, "{odd}");
         }

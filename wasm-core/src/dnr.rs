@@ -196,7 +196,7 @@ pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&st
             condition: DnrCondition {
                 // Each host also behind Google Translate's proxy (`chatgpt-com.translate.goog`),
                 // which serves the site itself; the extension catches proxied subdomains.
-                request_domains: hosts.iter().map(|h| (*h).to_owned()).chain(hosts.iter().filter(|h| !h.starts_with('[') && h.contains(|c: char| c.is_ascii_alphabetic())).map(|h| crate::decide::translate_proxy_host(h))).collect(),
+                request_domains: hosts.iter().map(|h| (*h).to_owned()).chain(hosts.iter().filter_map(|h| crate::decide::translate_proxy_host(h))).collect(),
                 regex_filter: Some(if path.is_empty() {
                     "^.+$".to_owned()
                 } else {

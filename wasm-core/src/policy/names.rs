@@ -142,6 +142,11 @@ pub(crate) fn canonical_host(input: &str) -> Result<String, String> {
     }
 }
 
+/// Whether a canonical host (from [`canonical_host`]) is a domain name, not an IP address.
+pub(crate) fn is_domain_name(canonical: &str) -> bool {
+    !canonical.starts_with('[') && canonical.contains(|c: char| c.is_ascii_alphabetic())
+}
+
 /// Canonicalises a path prefix: percent-encoded as a browser would, with escapes of
 /// unreserved characters decoded and ASCII lowercased (matching ignores both), no trailing
 /// slash.

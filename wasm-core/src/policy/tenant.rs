@@ -116,7 +116,7 @@ impl Validator {
             let value = match vendor {
                 Vendor::OpenAi => raw.openai_workspace_ids.as_deref().map(|v| self.tenant_list(&here, vendor, v, uuid)),
                 Vendor::Anthropic => raw.anthropic_org_ids.as_deref().map(|v| self.tenant_list(&here, vendor, v, uuid)),
-                Vendor::Google => raw.google_workspace_domains.as_deref().map(|v| self.tenant_list(&here, vendor, v, |d| names::canonical_host(d).ok().filter(|h| !h.starts_with('[') && h.contains(|c: char| c.is_ascii_alphabetic())))),
+                Vendor::Google => raw.google_workspace_domains.as_deref().map(|v| self.tenant_list(&here, vendor, v, |d| names::canonical_host(d).ok().filter(|h| names::is_domain_name(h)))),
                 Vendor::Microsoft => raw.microsoft_tenant_policy.as_deref().map(|v| self.tenant_policy(&here, v)),
             };
             let Some(value) = value else { continue };
