@@ -31,6 +31,9 @@ pub struct ServerFlags {
     /// http://LISTEN when that is one address].
     #[arg(long, env = "LIFEGUARD_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Bearer token `/metrics` requires (without one, `/metrics` is off).
+    #[arg(long, env = "LIFEGUARD_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Delete report events older than this many days (none: keep them).
     #[arg(long, env = "LIFEGUARD_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
@@ -68,6 +71,14 @@ pub struct FileConfig {
     login_per_minute: Option<u32>,
     /// How often devices' last-seen times are written to the database, in seconds.
     device_flush_seconds: Option<u64>,
+    /// How long a signed policy bundle is valid, in days; a device holding an older one still
+    /// enforces it but reports it stale.
+    bundle_valid_days: Option<u32>,
+    /// The bearer token `/metrics` requires; without one `/metrics` is off.
+    metrics_token: Option<String>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     #[serde(default)]
     incidents: IncidentFile,
 }
@@ -127,6 +138,12 @@ pub struct Config {
     pub incident_min_severity: Severity,
     /// Where incidents are sent.
     pub webhooks: Vec<Webhook>,
+    /// Signed bundles expire this many days after signing.
+    pub bundle_valid_days: u32,
+    /// The bearer token `/metrics` requires; `None`: `/metrics` is off.
+    pub metrics_token: Option<String>,
+    /// Peers whose `X-Forwarded-For` is believed (for rate limits and the audit log).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -137,7 +154,9 @@ impl Config {
             None => FileConfig::default(),
         };
         let public_url = flags.public_url.clone().or_else(|| file.public_url.clone());
+        let trusted_proxies = file.trusted_proxies.iter().map(|p| proxy_of(p)).collect::<anyhow::Result<_>>()?;
         let mut config = Config::resolve(flags, file);
+        config.trusted_proxies = trusted_proxies;
         config.public_url = match public_url {
             Some(u) => Some(public_url_of(&u)?),
             // Every interface, or a port picked at start: no address to name.
@@ -171,6 +190,9 @@ impl Config {
             device_flush_seconds: flags.device_flush_seconds.or(file.device_flush_seconds).unwrap_or(60),
             incident_min_severity: file.incidents.min_severity.unwrap_or(Severity::Critical),
             webhooks: file.incidents.webhooks,
+            bundle_valid_days: file.bundle_valid_days.unwrap_or(30).max(1),
+            metrics_token: flags.metrics_token.clone().or(file.metrics_token).filter(|t| !t.trim().is_empty()),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -187,6 +209,15 @@ fn public_url_of(raw: &str) -> anyhow::Result<String> {
     let bare = matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.username().is_empty() && u.password().is_none() && u.path() == "/" && u.query().is_none() && u.fragment().is_none();
     anyhow::ensure!(bare, "public_url `{raw}` must be http(s)://host[:port], without a path, query or user");
     Ok(u.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A trusted proxy: an address (one host) or a CIDR range.
+fn proxy_of(raw: &str) -> anyhow::Result<ipnet::IpNet> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| anyhow::anyhow!("trusted_proxies: `{raw}` is not an IP address or CIDR range (10.0.0.0/8)"))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
