@@ -101,7 +101,8 @@ fn make_version(state: &AppState, version: i64, mut doc: Value, by: &str, note: 
         obj.insert("version".into(), json!(version));
         obj.insert("published_at".into(), json!(published_at));
     }
-    let bundle = crate::bundle::sign(&state.keys, version, &published_at, &doc);
+    let (_, expires_at) = crate::bundle::signing_window(at, state.config.bundle_valid_days, at);
+    let bundle = crate::bundle::sign(&state.keys, version, &published_at, &rfc3339(expires_at), &doc);
     PolicyVersion { version, document: doc.to_string(), bundle, published_at: at, published_by: by.to_owned(), note: note.to_owned(), rollback_of }
 }
 

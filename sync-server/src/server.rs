@@ -8,7 +8,7 @@ use actix_web::{App, HttpServer};
 use anyhow::Context;
 
 use crate::auth::Tokens;
-use crate::bundle::BundleCache;
+use crate::bundle::{BundleCache, Signer};
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::metrics::Metrics;
@@ -17,13 +17,14 @@ use crate::state::AppState;
 
 /// Builds the shared state: database (migrated), keys, first policy version.
 pub async fn state(config: Config) -> anyhow::Result<AppState> {
-    let keys = Keys::load_or_create(&config.data_dir)?;
+    let keys = Arc::new(Keys::load_or_create(&config.data_dir)?);
     let store = crate::store::open(&config.database_url).await.context("cannot open the database")?;
+    let signer = Signer { keys: Arc::clone(&keys), valid_days: config.bundle_valid_days };
     let state = AppState {
         store,
         tokens: Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience),
-        keys: Arc::new(keys),
-        bundles: Arc::new(BundleCache::new(config.policy_recheck_ms)),
+        keys,
+        bundles: Arc::new(BundleCache::new(config.policy_recheck_ms, signer)),
         metrics: Arc::new(Metrics::default()),
         limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
         login_limiter: Arc::new(RateLimiter::new(config.login_per_minute)),
