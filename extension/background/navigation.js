@@ -8,6 +8,7 @@ import { alarms, dnr, extensionUrl, storage, tabs } from '../shared/chrome.js';
 import { nowSeconds } from '../shared/engine.js';
 import { errorText } from '../shared/errors.js';
 import { record } from './reports.js';
+import { noteDecision } from './visits.js';
 
 export const BLOCK_PAGE = 'pages/block/block.html';
 export const WARN_PAGE = 'pages/warn/warn.html';
@@ -178,6 +179,8 @@ export async function checkHistoryNavigation(engine, who, details) {
   }
   if (d.action === 'allow') return null;
   if (d.action === 'warn' && (await isTemporarilyAllowed(d.host))) return null;
+  // The page reports the visit: only because this worker noted that it sent the tab there.
+  await noteDecision(details.tabId, 0, d);
   await tabs.navigate(details.tabId, pageFor(d, details.url));
   return d;
 }

@@ -7,18 +7,19 @@
  * every listener is registered synchronously at the top level, state lives in
  * chrome.storage, and the engine is rebuilt from storage on demand (policy-store.js).
  */
-import { alarms, extensionId, extensionVersion, management, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup } from '../shared/chrome.js';
+import { alarms, extensionId, extensionUrl, extensionVersion, management, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup, onWebNavigationStart } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
 import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
-import { ALLOW_MINUTES, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
+import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
 import { currentPolicy, onPolicyChanged } from './policy-store.js';
 import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
 import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
+import { claimVisit, onNavigationStart, takeShownWarning } from './visits.js';
 
 /**
  * Applies the policy in force to the browser: DNR rules and content-script registration.
@@ -31,7 +32,9 @@ let applying = Promise.resolve();
 function applyPolicy({ force = false } = {}) {
   applying = applying.then(async () => {
     const [policy, person, installed] = await Promise.all([currentPolicy(), who(), rulesStatus()]);
-    const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user]);
+    // The pages' address is part of the key: with use_dynamic_url it changes every browser
+    // session, and the persisted rules must then redirect to the new one.
+    const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user, extensionUrl(BLOCK_PAGE)]);
     if (force || installed?.key !== key) await installRules(policy.engine, person, key);
     await syncContentScripts(policy.engine);
   });
@@ -109,6 +112,10 @@ async function onUnseenNavigation(details) {
 onHistoryNavigation(onUnseenNavigation);
 onTranslateProxyNavigation(onUnseenNavigation);
 
+// Every web navigation is decided as it starts, so the block and warn pages report only
+// visits this worker decided (visits.js), never what a page that framed them claims.
+onWebNavigationStart((details) => onNavigationStart(details, decide));
+
 management.onChanged(async () => {
   const policy = await currentPolicy();
   await checkAiExtensions(policy.document());
@@ -131,9 +138,9 @@ onMessage(async (message, sender) => {
     case MSG.decideVisit:
       return { ok: true, decision: await decide(message.url) };
     case MSG.pageShown:
-      return onPageShown(message.page, message.url);
+      return onPageShown(message.page, message.url, sender);
     case MSG.warnProceed:
-      return onWarnProceed(message.url, message.justification);
+      return onWarnProceed(message.url, message.justification, sender);
     case MSG.requestApproval:
       return onApprovalRequest(message.request);
     case MSG.status:
@@ -238,12 +245,17 @@ async function onInspect(parts, via, prior, sender) {
 }
 
 /**
- * The block or warn page is showing: report the visit (the DNR redirect itself is silent).
+ * The block or warn page is showing: report the visit (the DNR redirect itself is silent),
+ * if this worker decided the navigation that brought the asking frame there and has not
+ * reported it yet (visits.js); a page opened or framed with made-up parameters reports
+ * nothing. Either way the page gets the decision to show.
  * @param {'block'|'warn'} page
  * @param {string} url
+ * @param {chrome.runtime.MessageSender} sender
  */
-async function onPageShown(page, url) {
+async function onPageShown(page, url, sender) {
   const d = await decide(url);
+  if (!(await claimVisit(sender, page === 'warn' ? 'warn' : 'block', d))) return { ok: true, decision: d };
   const kind = page === 'warn' ? 'visit_warned' : 'visit_blocked';
   let host = d?.host ?? null;
   if (!host) {
@@ -258,16 +270,19 @@ async function onPageShown(page, url) {
 }
 
 /**
- * The user typed a justification on the warn page and goes on.
+ * The user typed a justification on the warn page and goes on: only from a warn page shown
+ * for a navigation this worker decided.
  * @param {string} url
  * @param {string} justification
+ * @param {chrome.runtime.MessageSender} sender
  */
-async function onWarnProceed(url, justification) {
+async function onWarnProceed(url, justification, sender) {
   if (typeof justification !== 'string' || justification.trim().length < 10) {
     return { ok: false, error: 'Please explain in a sentence why you need this site (at least 10 characters).' };
   }
   const d = await decide(url);
   if (!d || d.action !== 'warn') return { ok: false, error: 'This address is not one the policy warns about.' };
+  if (!(await takeShownWarning(sender, d.host))) return { ok: false, error: 'Lifeguard did not send this tab here: open the site again to continue.' };
   // The justification stays on this device: report events carry ids and counts only.
   await allowTemporarily(d.host);
   await record({ kind: 'visit_proceeded', host: d.host, rule: d.rule, category: d.category, action: 'warn' });

@@ -163,6 +163,14 @@ export function onHistoryNavigation(listener) {
 }
 
 /**
+ * Every web navigation of a frame, as it starts (before DNR redirects it).
+ * @param {(details: {tabId: number, frameId: number, url: string}) => void} listener
+ */
+export function onWebNavigationStart(listener) {
+  api().webNavigation.onBeforeNavigate.addListener(listener, { url: [{ schemes: ['http', 'https'] }] });
+}
+
+/**
  * Navigations to Google Translate's proxy hosts (`www-chatgpt-com.translate.goog`), which the
  * DNR rules name only for a rule's own hosts, not for their subdomains.
  * @param {(details: {tabId: number, frameId: number, url: string}) => void} listener

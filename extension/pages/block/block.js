@@ -5,7 +5,9 @@
  *
  * The page is reached by a DNR redirect (`?source=S#ORIGINAL_URL`); it asks the
  * service worker to decide the original URL again rather than trusting the query, and shows
- * every policy text with textContent.
+ * every policy text with textContent. The worker reports the visit only if it decided the
+ * navigation that brought this frame here (background/visits.js): a site that frames or opens
+ * this page with made-up parameters reports nothing.
  */
 import { send } from '../../shared/chrome.js';
 import { MSG } from '../../shared/messages.js';
