@@ -4,8 +4,15 @@
 //! A token is accepted only if its signature, issuer, audience and expiry all check out; any
 //! failure is the same 401, so a client learns nothing about which check failed. A valid token
 //! whose role may not use a route is a 403.
+//!
+//! Two kinds of console token: a *session* from `/v1/auth/login` names its account's session
+//! epoch (`ver`) and is checked against the account on every request, so a deleted, demoted,
+//! reset or signed-out account's sessions end at once; an *operator token* from
+//! `lifeguard token issue` (no `ver`) belongs to whoever holds the server's keys, is tied to no
+//! account, and is marked as such in the audit log (its actor is `<subject> (CLI token)`).
 
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -80,6 +87,10 @@ pub struct Claims {
     /// Department (devices and department heads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// A console session's account epoch ([`crate::store::User::session_epoch`]); none on
+    /// operator tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<i64>,
 }
 
 /// Issues and verifies tokens.
@@ -111,8 +122,17 @@ impl Tokens {
         }
     }
 
-    /// Issues a token valid for `seconds`.
+    /// Issues an operator (or device) token valid for `seconds`.
     pub fn issue(&self, role: Role, sub: &str, department: Option<&str>, seconds: i64) -> anyhow::Result<(String, Claims)> {
+        self.issue_with(role, sub, department, seconds, None)
+    }
+
+    /// Issues a console session for `user`, valid for `seconds`.
+    pub fn issue_session(&self, user: &crate::store::User, role: Role, seconds: i64) -> anyhow::Result<(String, Claims)> {
+        self.issue_with(role, &user.email, user.department.as_deref(), seconds, Some(user.session_epoch))
+    }
+
+    fn issue_with(&self, role: Role, sub: &str, department: Option<&str>, seconds: i64, ver: Option<i64>) -> anyhow::Result<(String, Claims)> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -123,6 +143,7 @@ impl Tokens {
             jti: uuid::Uuid::new_v4().to_string(),
             role,
             department: department.map(str::to_owned),
+            ver,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, claims))
@@ -141,17 +162,30 @@ impl Tokens {
 pub struct Principal {
     /// The verified claims.
     pub claims: Claims,
+    /// The name the audit log records: the subject, marked when an operator token acts for a
+    /// console role.
+    actor: String,
 }
 
 impl Principal {
+    fn new(claims: Claims) -> Principal {
+        let actor = if claims.ver.is_none() && claims.role != Role::Device { format!("{} (CLI token)", claims.sub) } else { claims.sub.clone() };
+        Principal { claims, actor }
+    }
+
     /// The caller's role.
     pub fn role(&self) -> Role {
         self.claims.role
     }
 
-    /// The caller's name for the audit log.
+    /// The caller's name for the audit log and records (`approved_by`, `updated_by`).
     pub fn who(&self) -> &str {
-        &self.claims.sub
+        &self.actor
+    }
+
+    /// The account a console session belongs to; `None` for operator and device tokens.
+    pub fn account(&self) -> Option<&str> {
+        self.claims.ver.map(|_| self.claims.sub.as_str())
     }
 
     /// Fails with 403 unless the caller has one of `roles`.
@@ -173,8 +207,13 @@ impl Principal {
     }
 }
 
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))
+}
+
+/// The verified claims of the request's bearer token (signature, issuer, audience, expiry).
 fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
+    let state = state_of(req)?;
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
     let value = header.to_str().map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
     let token = value
@@ -182,8 +221,22 @@ fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or(ApiError::Unauthorized("a bearer token is required"))?;
     let claims = state.tokens.verify(token.trim())?;
-    Ok(Principal { claims })
+    Ok(Principal::new(claims))
 }
+
+/// A console session still matches its account: the account exists with the token's role,
+/// department and session epoch. Returns whether the account must change its password first.
+async fn current(state: &AppState, p: &Principal) -> Result<bool, ApiError> {
+    let Some(ver) = p.claims.ver else { return Ok(false) };
+    let user = state.store.user(&p.claims.sub).await?;
+    let same = user.as_ref().is_some_and(|u| u.session_epoch == ver && u.role == p.claims.role.as_str() && u.department == p.claims.department);
+    match user {
+        Some(u) if same => Ok(u.must_change_password),
+        _ => Err(ApiError::Unauthorized("this session has ended: sign in again")),
+    }
+}
+
+type Checked<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 impl FromRequest for Principal {
     type Error = ApiError;
@@ -208,18 +261,43 @@ impl FromRequest for Device {
     }
 }
 
-/// A caller holding a console (admin) token, any console role.
+/// A console caller whose session is current, even if its password must be changed first:
+/// for changing the password and signing out.
+#[derive(Debug, Clone)]
+pub struct Session(pub Principal);
+
+impl FromRequest for Session {
+    type Error = ApiError;
+    type Future = Checked<Session>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
+        Box::pin(async move {
+            let (state, p) = checked?;
+            p.require(&Role::ADMINS)?;
+            current(&state, &p).await?;
+            Ok(Session(p))
+        })
+    }
+}
+
+/// A caller holding a console (admin) token, any console role; a session's account must
+/// exist unchanged and have chosen its own password.
 #[derive(Debug, Clone)]
 pub struct Admin(pub Principal);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Ready<Result<Admin, ApiError>>;
+    type Future = Checked<Admin>;
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(principal(req).and_then(|p| {
+        let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
+        Box::pin(async move {
+            let (state, p) = checked?;
             p.require(&Role::ADMINS)?;
+            if current(&state, &p).await? {
+                return Err(ApiError::Forbidden("choose a new password first (POST /v1/auth/password): this one was set by someone else".into()));
+            }
             Ok(Admin(p))
-        }))
+        })
     }
 }
 

@@ -22,6 +22,7 @@ pub mod approvals;
 pub mod auth;
 pub mod bundle;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crx;
 pub mod devices;

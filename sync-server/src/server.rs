@@ -88,7 +88,8 @@ async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
         move || crate::auth::hash_password(&password)
     })
     .await??;
-    let user = crate::store::User { email: INITIAL_ADMIN.into(), password_hash: hash, role: "it_admin".into(), department: None };
+    // Its password sits in a file: whoever signs in first must replace it.
+    let user = crate::store::User { email: INITIAL_ADMIN.into(), password_hash: hash, role: "it_admin".into(), department: None, session_epoch: 0, must_change_password: true };
     if state.store.add_user(&user).await? == crate::store::Write::Done {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -99,7 +100,7 @@ async fn ensure_console_account(state: &AppState) -> anyhow::Result<()> {
         tracing::warn!(
             account = INITIAL_ADMIN,
             password_file = %path.display(),
-            "created the first console account; its password is in the file (change it with `lifeguard user add --reset`)"
+            "created the first console account; its password is in the file (the console asks for a new one at the first sign-in)"
         );
     }
     Ok(())

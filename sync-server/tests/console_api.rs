@@ -38,7 +38,7 @@ async fn console_accounts_are_managed_by_it(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.text());
     let list = server.get("/v1/admin/users", Some(&it)).await.json();
     let chief: Vec<&Value> = list["users"].as_array().expect("users").iter().filter(|u| u["email"] == "chief@redondo.org").collect();
-    assert_eq!(chief, vec![&json!({"email": "chief@redondo.org", "role": "auditor", "department": null})]);
+    assert_eq!(chief, vec![&json!({"email": "chief@redondo.org", "role": "auditor", "department": null, "must_change_password": true})]);
     // The role changed, the password did not.
     let login = server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await;
     assert_eq!(login.json()["role"], "auditor");
@@ -56,7 +56,9 @@ async fn console_accounts_are_managed_by_it(backend: Backend) {
 
     for role in [Role::DeptHead, Role::Auditor, Role::CityManager] {
         let t = server.token(role, Some("police"));
-        assert_eq!(server.get("/v1/admin/users", Some(&t)).await.status, 403, "{role:?}");
+        // A city manager reads the accounts (and manages city managers' only).
+        let read = if role == Role::CityManager { 200 } else { 403 };
+        assert_eq!(server.get("/v1/admin/users", Some(&t)).await.status, read, "{role:?}");
         assert_eq!(server.send("POST", "/v1/admin/users", Some(&t), &json!({"email": "y@redondo.org", "role": "it_admin"})).await.status, 403);
     }
 
@@ -65,6 +67,109 @@ async fn console_accounts_are_managed_by_it(backend: Backend) {
     assert_eq!(actions, ["user.delete", "user.password", "user.update", "user.add"]);
     let text = audit.to_string();
     assert!(!text.contains("argon2") && !text.contains(&password) && !text.contains(new_password), "{text}");
+    server.stop().await;
+}
+
+/// A console session is checked against its account on every request: it ends when the
+/// account is demoted, reset, deleted or signs out; a password someone else set must be
+/// replaced before anything else.
+async fn sessions_end_with_their_account(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let login = |password: &str| json!({"email": "chief@redondo.org", "password": password});
+    let created = server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "chief@redondo.org", "role": "dept_head", "department": "police"})).await.json();
+    let first = created["password"].as_str().expect("password").to_owned();
+
+    // IT gave the password: the session may only choose a new one.
+    let res = server.send("POST", "/v1/auth/login", None, &login(&first)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["must_change_password"], true);
+    let pending = res.json()["token"].as_str().expect("token").to_owned();
+    let refused = server.get("/v1/admin/reports", Some(&pending)).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("new password"), "{}", refused.text());
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    assert_eq!(server.send("POST", "/v1/auth/password", Some(&pending), &change("wrong password!", "a brand new password")).await.status, 403);
+    assert_eq!(server.send("POST", "/v1/auth/password", Some(&pending), &change(&first, "short")).await.status, 400);
+    assert_eq!(server.send("POST", "/v1/auth/password", Some(&pending), &change(&first, &first)).await.status, 409);
+    let changed = server.send("POST", "/v1/auth/password", Some(&pending), &change(&first, "a brand new password")).await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    assert_eq!(changed.json()["must_change_password"], false);
+    let session = changed.json()["token"].as_str().expect("token").to_owned();
+    assert_eq!(server.get("/v1/admin/reports", Some(&session)).await.status, 200);
+    assert_eq!(server.get("/v1/admin/reports", Some(&pending)).await.status, 401, "the session that changed it was renewed; the old token ended");
+    assert_eq!(server.send("POST", "/v1/auth/login", None, &login(&first)).await.status, 401);
+
+    // Demoted: the session with the old role ends at once.
+    let other = server.send("POST", "/v1/auth/login", None, &login("a brand new password")).await.json()["token"].as_str().expect("token").to_owned();
+    assert_eq!(server.send("PUT", "/v1/admin/users/chief@redondo.org", Some(&it), &json!({"role": "auditor"})).await.status, 200);
+    for token in [&session, &other] {
+        let res = server.get("/v1/admin/reports", Some(token)).await;
+        assert_eq!(res.status, 401);
+        assert!(res.text().contains("session has ended"), "{}", res.text());
+    }
+    let auditor = server.send("POST", "/v1/auth/login", None, &login("a brand new password")).await.json();
+    assert_eq!(auditor["role"], "auditor");
+    let auditor = auditor["token"].as_str().expect("token").to_owned();
+    assert_eq!(server.get("/v1/admin/reports", Some(&auditor)).await.status, 200);
+
+    // Signing out ends every session of the account, on the server.
+    let second = server.send("POST", "/v1/auth/login", None, &login("a brand new password")).await.json()["token"].as_str().expect("token").to_owned();
+    assert_eq!(server.request("POST", "/v1/auth/logout", Some(&auditor), &[], None).await.status, 204);
+    assert_eq!(server.get("/v1/admin/reports", Some(&auditor)).await.status, 401);
+    assert_eq!(server.get("/v1/admin/reports", Some(&second)).await.status, 401);
+    // An operator token has no session to end.
+    assert_eq!(server.request("POST", "/v1/auth/logout", Some(&it), &[], None).await.status, 403);
+
+    // Reset by IT: the holder's sessions end and the new password must be replaced.
+    let before_reset = server.send("POST", "/v1/auth/login", None, &login("a brand new password")).await.json()["token"].as_str().expect("token").to_owned();
+    let reset = server.request("POST", "/v1/admin/users/chief@redondo.org/password", Some(&it), &[], None).await.json();
+    assert_eq!(server.get("/v1/admin/reports", Some(&before_reset)).await.status, 401);
+    let after_reset = server.send("POST", "/v1/auth/login", None, &login(reset["password"].as_str().expect("password"))).await.json();
+    assert_eq!(after_reset["must_change_password"], true);
+
+    // Deleted: gone at once.
+    let token = after_reset["token"].as_str().expect("token").to_owned();
+    assert_eq!(server.request("DELETE", "/v1/admin/users/chief@redondo.org", Some(&it), &[], None).await.status, 204);
+    assert_eq!(server.send("POST", "/v1/auth/password", Some(&token), &change(reset["password"].as_str().expect("p"), "another new password")).await.status, 401);
+
+    let audit = server.get("/v1/admin/audit?action=auth.", Some(&it)).await.json();
+    let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
+    assert!(actions.contains(&"auth.password_change") && actions.contains(&"auth.logout"), "{actions:?}");
+    assert!(!audit.to_string().contains("brand new"), "no password in the audit log");
+    server.stop().await;
+}
+
+/// Only a city manager grants, changes, resets or removes the city_manager role (§VIII): IT
+/// cannot make itself the approver of exceptions. Operator tokens are marked in the audit log.
+async fn only_a_city_manager_grants_the_city_manager_role(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let cm = server.token(Role::CityManager, None);
+    let new = |email: &str, role: &str| json!({"email": email, "role": role});
+    let res = server.send("POST", "/v1/admin/users", Some(&it), &new("deputy@redondo.org", "city_manager")).await;
+    assert_eq!(res.status, 403);
+    assert!(res.text().contains("only a city manager"), "{}", res.text());
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&it), &new("clerk@redondo.org", "auditor")).await.status, 201);
+    assert_eq!(server.send("PUT", "/v1/admin/users/clerk@redondo.org", Some(&it), &json!({"role": "city_manager"})).await.status, 403, "no promotion by IT");
+    // A city manager grants it, and manages nothing else.
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&cm), &new("deputy@redondo.org", "city_manager")).await.status, 201);
+    assert_eq!(server.send("POST", "/v1/admin/users", Some(&cm), &new("helper@redondo.org", "it_admin")).await.status, 403);
+    assert_eq!(server.send("PUT", "/v1/admin/users/clerk@redondo.org", Some(&cm), &json!({"role": "auditor"})).await.status, 403);
+    assert_eq!(server.get("/v1/admin/users", Some(&cm)).await.status, 200);
+    // IT can neither reset a city manager's password (and sign in as them) nor demote or delete one.
+    assert_eq!(server.request("POST", "/v1/admin/users/deputy@redondo.org/password", Some(&it), &[], None).await.status, 403);
+    assert_eq!(server.send("PUT", "/v1/admin/users/deputy@redondo.org", Some(&it), &json!({"role": "auditor"})).await.status, 403);
+    assert_eq!(server.request("DELETE", "/v1/admin/users/deputy@redondo.org", Some(&it), &[], None).await.status, 403);
+    assert_eq!(server.request("POST", "/v1/admin/users/deputy@redondo.org/password", Some(&cm), &[], None).await.status, 200);
+    assert_eq!(server.send("PUT", "/v1/admin/users/deputy@redondo.org", Some(&cm), &json!({"role": "auditor"})).await.status, 200);
+
+    let audit = server.get("/v1/admin/audit?action=user.", Some(&it)).await.json();
+    let actors: Vec<&str> = audit["entries"].as_array().expect("entries").iter().filter_map(|e| e["actor"].as_str()).collect();
+    assert!(actors.contains(&"city_manager@redondo.test (CLI token)") && actors.contains(&"it_admin@redondo.test (CLI token)"), "{actors:?}");
+    assert!(!actors.contains(&"city_manager@redondo.test"), "an operator token never looks like the city manager's own session");
     server.stop().await;
 }
 
@@ -113,7 +218,8 @@ async fn department_heads_keep_tool_staff_lists(backend: Backend) {
     let audit = server.get("/v1/admin/audit?action=draft.authorized_tools.staff", Some(&it)).await.json();
     let entries = audit["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), 2, "the planning head's copilot change and the police head's, nothing of the refused one");
-    assert!(entries.iter().all(|e| e["actor"] == "dept_head@redondo.test"));
+    // Operator tokens (`lifeguard token issue`, as these) are marked as such.
+    assert!(entries.iter().all(|e| e["actor"] == "dept_head@redondo.test (CLI token)"), "{audit}");
     let targets: Vec<&str> = entries.iter().filter_map(|e| e["target"].as_str()).collect();
     assert!(targets.contains(&"authorized_tools/copilot") && targets.contains(&"authorized_tools/draft-one"), "{targets:?}");
     server.stop().await;
@@ -145,6 +251,8 @@ async fn console_pages_carry_security_headers(backend: Backend) {
 
 on_both_databases!(
     console_accounts_are_managed_by_it,
+    sessions_end_with_their_account,
+    only_a_city_manager_grants_the_city_manager_role,
     department_heads_keep_tool_staff_lists,
     console_pages_carry_security_headers,
     the_server_hosts_the_extension_for_force_install,

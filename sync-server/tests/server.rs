@@ -419,7 +419,7 @@ async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
     assert_eq!(actions, vec!["policy.rollback", "policy.publish", "draft.site_rules.put"]);
     let put = &audit["entries"][2];
-    assert_eq!(put["actor"], "it_admin@redondo.test");
+    assert_eq!(put["actor"], "it_admin@redondo.test (CLI token)");
     assert_eq!(put["before"], Value::Null);
     assert_eq!(put["after"]["hosts"], json!(["new-ai.example"]));
     server.stop().await;
@@ -434,7 +434,7 @@ async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     assert_eq!(server.send("PUT", "/v1/admin/draft/exceptions/library-chatgpt", Some(&it), &exception).await.status, 403);
     let res = server.send("PUT", "/v1/admin/draft/exceptions/library-chatgpt", Some(&cm), &exception).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json()["approved_by"], "city_manager@redondo.test");
+    assert_eq!(res.json()["approved_by"], "city_manager@redondo.test (CLI token)");
     // IT cannot slip an exception change through a whole-document edit.
     let mut draft = server.get("/v1/admin/draft", Some(&it)).await.json()["policy"].clone();
     draft["exceptions"] = json!([]);
@@ -458,7 +458,7 @@ async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     let v3 = server.get("/v1/admin/versions/3", Some(&it)).await.json();
     assert_eq!(v3["policy"]["name"], server.get("/v1/admin/versions/1", Some(&it)).await.json()["policy"]["name"]);
     assert_eq!(v3["policy"]["exceptions"][0]["id"], "library-chatgpt", "{v3}");
-    assert_eq!(v3["policy"]["exceptions"][0]["approved_by"], "city_manager@redondo.test");
+    assert_eq!(v3["policy"]["exceptions"][0]["approved_by"], "city_manager@redondo.test (CLI token)");
     assert_eq!(server.send("DELETE", "/v1/admin/draft/exceptions/library-chatgpt", Some(&cm), &json!({})).await.status, 204);
     assert_eq!(server.send("POST", "/v1/admin/publish", Some(&cm), &json!({"note": "revoked"})).await.status, 201);
     let res = server.send("POST", "/v1/admin/rollback", Some(&it), &json!({"to": 2})).await;
@@ -513,7 +513,7 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let draft = server.get("/v1/admin/draft/pilots", Some(&it)).await.json();
     let pilot = draft.as_array().expect("pilots").iter().find(|p| p["id"] == "planning-perplexity").expect("pilot in draft").clone();
     assert_eq!(pilot["departments"], json!(["planning"]));
-    assert_eq!(pilot["approved_by"], "it_admin@redondo.test");
+    assert_eq!(pilot["approved_by"], "it_admin@redondo.test (CLI token)");
 
     let status = server.get(&format!("/v1/approvals/{id}"), Some(&device)).await.json();
     assert_eq!(status["status"], "approved");
@@ -538,6 +538,8 @@ async fn console_login_issues_a_session(backend: Backend) {
         password_hash: lifeguard_server::auth::hash_password("correct horse battery").expect("hash"),
         role: "it_admin".into(),
         department: None,
+        session_epoch: 0,
+        must_change_password: false,
     };
     server.state.store.add_user(&user).await.expect("add user");
     let res = server.send("POST", "/v1/auth/login", None, &json!({"email": "IT@redondo.org", "password": "correct horse battery"})).await;
@@ -566,9 +568,62 @@ async fn console_login_issues_a_session(backend: Backend) {
     server.stop().await;
 }
 
+async fn login_attempt(server: &Server, forwarded_for: &str) -> u16 {
+    let body = json!({"email": "nobody@redondo.org", "password": "wrong password"}).to_string().into_bytes();
+    server.request("POST", "/v1/auth/login", None, &[("X-Forwarded-For", forwarded_for)], Some(body)).await.status
+}
+
+/// Behind the city's reverse proxy every connection comes from the proxy: the login limit
+/// counts the address it forwarded for, so one guesser does not lock out everyone, and only
+/// a configured proxy is believed, so a client cannot pick a fresh bucket per attempt.
+async fn the_login_limit_counts_clients_behind_trusted_proxies(backend: Backend) {
+    let site = Site::new(backend).await;
+    let login = json!({"email": "nobody@redondo.org", "password": "wrong password"});
+    let mut config = site.config();
+    config.login_per_minute = 2;
+    // Not configured: the header is the client's own word, and every attempt is the peer's.
+    let direct = site.start_with(config.clone()).await;
+    assert_eq!(login_attempt(&direct, "198.51.100.1").await, 401);
+    assert_eq!(login_attempt(&direct, "198.51.100.2").await, 401);
+    assert_eq!(login_attempt(&direct, "198.51.100.3").await, 429, "a made-up X-Forwarded-For is no new bucket");
+    direct.stop().await;
+
+    // A fresh site, so its audit log holds only what the proxied server saw.
+    let site = Site::new(backend).await;
+    let mut config = site.config();
+    config.login_per_minute = 2;
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    let proxied = site.start_with(config).await;
+    assert_eq!(login_attempt(&proxied, "198.51.100.1").await, 401);
+    assert_eq!(login_attempt(&proxied, "198.51.100.1").await, 401);
+    assert_eq!(login_attempt(&proxied, "198.51.100.1").await, 429, "the guesser is limited");
+    // The client prepending addresses does not escape: the proxy's appended entry counts.
+    assert_eq!(login_attempt(&proxied, "203.0.113.7, 198.51.100.1").await, 429);
+    assert_eq!(login_attempt(&proxied, "198.51.100.2").await, 401, "a colleague behind the same proxy is not");
+    // The refused sign-ins are audited with the forwarded client.
+    let it = proxied.token(Role::ItAdmin, None);
+    let audit = proxied.get("/v1/admin/audit?action=auth.login_failed", Some(&it)).await.json();
+    let targets: Vec<&str> = audit["entries"].as_array().expect("entries").iter().filter_map(|e| e["target"].as_str()).collect();
+    assert!(targets.contains(&"198.51.100.1") && targets.contains(&"198.51.100.2") && !targets.contains(&"127.0.0.1"), "{targets:?}");
+    proxied.stop().await;
+}
+
 async fn operations_endpoints(backend: Backend) {
     let site = Site::new(backend).await;
-    let server = site.start().await;
+    // Metrics are off until a token is configured: they count incidents.
+    let off = site.start().await;
+    let res = off.get("/metrics", None).await;
+    assert_eq!(res.status, 404);
+    assert!(res.json()["error"].as_str().is_some_and(|e| e.contains("metrics_token")), "{}", res.text());
+    off.stop().await;
+    let mut config = site.config();
+    config.metrics_token = Some("scrape-me-0123456789".into());
+    let server = site.start_with(config).await;
+    for token in [None, Some("wrong"), Some("scrape-me-012345678")] {
+        assert_eq!(server.get("/metrics", token).await.status, 401, "{token:?}");
+    }
+    // A console or device JWT is not the metrics token either.
+    assert_eq!(server.get("/metrics", Some(&server.token(Role::ItAdmin, None))).await.status, 401);
     assert_eq!(server.get("/healthz", None).await.status, 200);
     let ready = server.get("/readyz", None).await;
     assert_eq!(ready.status, 200);
@@ -576,7 +631,7 @@ async fn operations_endpoints(backend: Backend) {
     let device = server.token(Role::Device, Some("police"));
     let etag = server.get("/v1/policy", Some(&device)).await.header("etag").expect("etag");
     server.request("GET", "/v1/policy", Some(&device), &[("If-None-Match", &etag)], None).await;
-    let metrics = server.get("/metrics", None).await.text();
+    let metrics = server.get("/metrics", Some("scrape-me-0123456789")).await.text();
     assert!(metrics.contains("lifeguard_policy_not_modified_total 1"), "{metrics}");
     assert!(metrics.contains("lifeguard_policy_version 1"));
     server.stop().await;
@@ -719,6 +774,7 @@ on_both_databases!(
     only_the_city_manager_grants_exceptions,
     approval_requests_from_submission_to_the_draft,
     console_login_issues_a_session,
+    the_login_limit_counts_clients_behind_trusted_proxies,
     operations_endpoints,
 );
 

@@ -1,7 +1,8 @@
 /**
  * User and role management by IT: add an account (its generated password shown once), sign
  * in with it, change its role, delete it; IT cannot lock itself out; the server refuses the
- * user API to every other role.
+ * user API to every other role. An account whose password IT set must choose its own first;
+ * signing out ends the session on the server.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -83,4 +84,41 @@ test('the server keeps IT from locking itself out and every other role out of th
   const auditor = await server.login('auditor@redondo.org');
   await assert.rejects(server.api(auditor, 'GET', '/v1/admin/users'), /403/);
   await assert.rejects(server.api(auditor, 'POST', '/v1/admin/users', { email: 'x@redondo.org', role: 'it_admin' }), /403/);
+});
+
+test('a new account chooses its own password before anything else, and signing out ends the session on the server', async () => {
+  const it = await server.login('it@redondo.org');
+  const created = await server.api(it, 'POST', '/v1/admin/users', { email: 'clerk@redondo.org', role: 'auditor' });
+  const { page, context, problems } = await newPage(browser);
+  await page.goto(`${server.url}/admin/`);
+  await page.locator('#signin-email').fill('clerk@redondo.org');
+  await page.locator('#signin-password').fill(created.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const form = page.locator('#page-new-password');
+  await form.getByText('was set by someone else').waitFor();
+  // No menu, no page: the server would refuse them anyway.
+  assert.equal(await page.locator('#nav a').count(), 0);
+  const pending = await page.evaluate(() => JSON.parse(sessionStorage.getItem('lifeguard.console.session') ?? '{}').token);
+  await assert.rejects(server.api(pending, 'GET', '/v1/admin/reports'), /403/);
+
+  await form.locator('#change-current').fill(created.password);
+  await form.locator('#change-new').fill('clerk chose this one');
+  await form.locator('#change-again').fill('clerk chose this too');
+  await form.getByRole('button', { name: 'Set my password' }).click();
+  await form.getByRole('alert').filter({ hasText: 'differ' }).waitFor();
+  await form.locator('#change-again').fill('clerk chose this one');
+  await form.getByRole('button', { name: 'Set my password' }).click();
+  await page.locator('#nav a', { hasText: 'Reports' }).waitFor();
+  assert.equal(await page.locator('#who-email').textContent(), 'clerk@redondo.org');
+  const session = await page.evaluate(() => JSON.parse(sessionStorage.getItem('lifeguard.console.session') ?? '{}').token);
+  assert.ok((await server.api(session, 'GET', '/v1/admin/reports')) !== null);
+
+  await page.locator('#sign-out').click();
+  await page.locator('#signin-email').waitFor();
+  // The token is dead on the server, not only forgotten by the tab.
+  await assert.rejects(server.api(session, 'GET', '/v1/admin/reports'), /401/);
+  const login = await fetch(`${server.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'clerk@redondo.org', password: 'clerk chose this one' }) });
+  assert.equal((await login.json()).must_change_password, false);
+  assert.deepEqual(problems, []);
+  await context.close();
 });

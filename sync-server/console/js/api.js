@@ -6,7 +6,9 @@
  * header. It is never a cookie, so a page on another site cannot make the browser send it:
  * CSRF has nothing to ride on, and the API needs no CSRF token. The price is that a script
  * running in this origin could read it, which the strict CSP (script-src 'self') and
- * building every page with textContent are there to prevent.
+ * building every page with textContent are there to prevent. The server checks the session
+ * against its account on every call (a demoted or deleted account's session ends at once),
+ * and signing out ends it there too, not only in this tab.
  * @module
  */
 
@@ -14,7 +16,7 @@ const KEY = 'lifeguard.console.session';
 
 /**
  * @typedef {'it_admin'|'dept_head'|'auditor'|'city_manager'} Role
- * @typedef {{token: string, email: string, role: Role, department: string|null, expires_at: string}} Session
+ * @typedef {{token: string, email: string, role: Role, department: string|null, expires_at: string, must_change_password: boolean}} Session
  */
 
 /** @returns {Session|null} the session of this tab, unless it has expired */
@@ -34,8 +36,24 @@ export function currentSession() {
   }
 }
 
+/** Forgets this tab's session (the server ended it already, or is being told to). */
 export function signOut() {
   sessionStorage.removeItem(KEY);
+}
+
+/**
+ * Signs out: the server ends every session of the account, then this tab forgets it. Even
+ * if the server cannot be reached, the tab forgets the session.
+ */
+export async function endSession() {
+  const s = currentSession();
+  signOut();
+  if (!s) return;
+  try {
+    await request('POST', '/v1/auth/logout', undefined, s.token);
+  } catch {
+    // An ended session (401) or a server away: nothing more this tab can do.
+  }
 }
 
 /** An error answer of the API: its status, message and (for policy edits) problems. */
@@ -61,6 +79,21 @@ export class ApiError extends Error {
 export async function signIn(email, password) {
   const res = await request('POST', '/v1/auth/login', { email, password }, null);
   const s = /** @type {Session} */ ({ ...res, email: email.trim().toLowerCase() });
+  sessionStorage.setItem(KEY, JSON.stringify(s));
+  return s;
+}
+
+/**
+ * Replaces the signed-in account's password; the server answers with a new session (every
+ * other session of the account ends), kept in place of this one.
+ * @param {string} current
+ * @param {string} next
+ * @returns {Promise<Session>}
+ */
+export async function changePassword(current, next) {
+  const old = currentSession();
+  const res = await api('POST', '/v1/auth/password', { current, new: next });
+  const s = /** @type {Session} */ ({ ...res, email: old?.email ?? '' });
   sessionStorage.setItem(KEY, JSON.stringify(s));
   return s;
 }

@@ -3,7 +3,7 @@
  * signed-in role, and the page modules, each of which exports `render(root, ctx)`.
  * @module
  */
-import { currentSession, signOut } from './api.js';
+import { currentSession, endSession } from './api.js';
 import { fill, h, errorBox } from './dom.js';
 import { PAGES, ROLE_NAMES, abilities } from './roles.js';
 import * as signin from './pages/signin.js';
@@ -49,7 +49,10 @@ function route() {
  */
 function navigate(page, params = {}) {
   const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v !== undefined)).toString();
-  location.hash = `#/${page}${q ? `?${q}` : ''}`;
+  const hash = `#/${page}${q ? `?${q}` : ''}`;
+  // The same route again fires no hashchange: render it here (signing in or out on it).
+  if (location.hash === hash) render();
+  else location.hash = hash;
 }
 
 async function render() {
@@ -63,6 +66,13 @@ async function render() {
     signin.render(main, () => navigate(page === 'signin' ? 'dashboard' : page, Object.fromEntries(params)));
     return;
   }
+  if (session.must_change_password) {
+    fill(nav);
+    fill(who, h('span', { id: 'who-email', text: session.email }), signOutButton());
+    document.title = 'New password · Lifeguard console';
+    signin.renderNewPassword(main, session.email, () => navigate(page === 'signin' ? 'dashboard' : page, Object.fromEntries(params)));
+    return;
+  }
   const can = abilities(session.role);
   const visible = PAGES.filter((p) => p.visible(can));
   const current = visible.find((p) => p.id === page) ?? visible[0];
@@ -71,7 +81,7 @@ async function render() {
     who,
     h('span', { id: 'who-email', text: session.email }),
     h('span', { class: 'badge', id: 'who-role', text: ROLE_NAMES[session.role] + (session.department ? ` · ${session.department}` : '') }),
-    h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); navigate('signin'); } }, 'Sign out'),
+    signOutButton(),
   );
   document.title = `${current.label} · Lifeguard console`;
   // The page says which route it shows and whether it is still loading (aria-busy), so
@@ -84,6 +94,11 @@ async function render() {
     if (mine === generation) root.append(errorBox(e));
   }
   root.setAttribute('aria-busy', 'false');
+}
+
+/** Ends the session on the server, then shows the sign-in page. */
+function signOutButton() {
+  return h('button', { type: 'button', id: 'sign-out', onclick: async () => { await endSession(); navigate('signin'); } }, 'Sign out');
 }
 
 window.addEventListener('hashchange', render);

@@ -11,6 +11,7 @@ mod extension;
 pub mod openapi;
 mod ops;
 mod staff;
+mod sessions;
 mod sync;
 mod users;
 
@@ -41,6 +42,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(from_fn(guard))
                     .configure(ops::routes)
                     .configure(sync::routes)
+                    .configure(sessions::routes)
                     .configure(approvals::routes)
                     .configure(admin::routes)
                     .configure(console::routes)
@@ -55,8 +57,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// Runs around every request: the per-client rate limit, and response counting.
 async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let (Some(state), Some(peer)) = (&state, req.peer_addr()) {
-        if let Err(after) = state.limiter.take(peer.ip(), 1.0) {
+    let client = state.as_ref().and_then(|s| crate::client::address(req.peer_addr().map(|p| p.ip()), req.headers(), &s.config.trusted_proxies));
+    if let (Some(state), Some(client)) = (&state, client) {
+        if let Err(after) = state.limiter.take(client, 1.0) {
             Metrics::add(&state.metrics.rate_limited, 1);
             state.metrics.response(429);
             let res = ApiError::TooManyRequests(after).error_response();

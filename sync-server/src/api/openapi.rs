@@ -42,13 +42,15 @@ impl Modify for BearerAuth {
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.bearer_format = Some("JWT".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
+        // /metrics: the configured `metrics_token`, not a JWT.
+        components.add_security_scheme("metrics", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
-    for part in [super::ops::Doc::openapi(), super::sync::Doc::openapi(), super::approvals::Doc::openapi(), super::admin::Doc::openapi(), super::users::Doc::openapi(), super::staff::Doc::openapi(), super::extension::Doc::openapi()] {
+    for part in [super::ops::Doc::openapi(), super::sync::Doc::openapi(), super::sessions::Doc::openapi(), super::approvals::Doc::openapi(), super::admin::Doc::openapi(), super::users::Doc::openapi(), super::staff::Doc::openapi(), super::extension::Doc::openapi()] {
         doc.merge(part);
     }
     doc

@@ -1,7 +1,9 @@
 //! Operations: liveness, readiness and Prometheus metrics.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::openapi::PublicErrors;
 use crate::error::{ApiError, ApiResult};
@@ -64,9 +66,23 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(Ready { status: "ready", database: state.store.kind(), policy_version: current.version }))
 }
 
-/// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Counters and gauges.", content_type = "text/plain", body = String), PublicErrors))]
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Prometheus metrics (text exposition format). They count incidents, so they need the
+/// configured `metrics_token` as a bearer token; without one configured they are off.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("metrics" = [])), responses(
+    (status = 200, description = "Counters and gauges.", content_type = "text/plain", body = String),
+    (status = 401, description = "No or the wrong metrics token.", body = crate::error::Body),
+    (status = 404, description = "Metrics are off (no `metrics_token` configured).", body = crate::error::Body),
+    PublicErrors,
+))]
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let Some(want) = state.config.metrics_token.as_deref() else {
+        return Err(ApiError::NotFound("metrics are off: set metrics_token (or LIFEGUARD_METRICS_TOKEN) to scrape them".into()));
+    };
+    let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    // Compared as digests, so the time taken says nothing about the token.
+    if Sha256::digest(given.trim().as_bytes()) != Sha256::digest(want.as_bytes()) {
+        return Err(ApiError::Unauthorized("the metrics token is missing or wrong"));
+    }
     let version = state.bundles.get(&*state.store).await.ok().map(|c| c.version);
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(version))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(version)))
 }

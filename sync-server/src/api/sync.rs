@@ -1,28 +1,25 @@
-//! What devices call: the signed policy, its public key, report batches; and console login.
+//! What devices call: the signed policy, its public key, report batches.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 
-use crate::auth::{self, Device, Role};
+use crate::auth::Device;
 use crate::bundle;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::reports;
 use crate::state::AppState;
-use crate::store::AuditEntry;
 use super::openapi::{PublicErrors, TokenErrors};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(policy, policy_key, post_reports, login), components(schemas(NetworkGuard, PolicyKey, Stored, Login, Session, reports::Batch, reports::RawEvent, reports::Rejected)))]
+#[openapi(paths(policy, policy_key, post_reports), components(schemas(NetworkGuard, PolicyKey, Stored, reports::Batch, reports::RawEvent, reports::Rejected)))]
 pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path: a method it does not answer gets 405 with `Allow`.
     cfg.service(web::resource("/v1/policy").route(web::get().to(policy)))
         .service(web::resource("/v1/policy/key").route(web::get().to(policy_key)))
-        .service(web::resource("/v1/reports").route(web::post().to(post_reports)))
-        .service(web::resource("/v1/auth/login").route(web::post().to(login)));
+        .service(web::resource("/v1/reports").route(web::post().to(post_reports)));
 }
 
 /// The header a device states its network check with on `GET /v1/policy`.
@@ -158,67 +155,3 @@ async fn post_reports(state: web::Data<AppState>, device: Device, batch: super::
     Ok(HttpResponse::Ok().json(Stored { accepted: stored, duplicates, rejected: checked.rejected }))
 }
 
-/// A console sign-in.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Login {
-    /// The account's e-mail.
-    #[schema(max_length = 254)]
-    email: String,
-    /// Its password.
-    #[schema(max_length = 1024)]
-    password: String,
-}
-
-/// A console session.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct Session {
-    /// The session token (Bearer).
-    token: String,
-    /// The account's role.
-    role: Role,
-    /// A department head's department.
-    department: Option<String>,
-    /// When the token expires (RFC 3339).
-    expires_at: String,
-}
-
-/// Exchanges a console account's password for a session token.
-#[utoipa::path(post, path = "/v1/auth/login", tag = "console", security(()), request_body = Login,
-    responses((status = 200, description = "Signed in.", body = Session), (status = 401, description = "Wrong e-mail or password.", body = crate::error::Body), (status = 413, description = "Body too large.", body = crate::error::Body), PublicErrors))]
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: super::Object<Login>) -> ApiResult<HttpResponse> {
-    if let Some(peer) = req.peer_addr() {
-        state.login_limiter.take(peer.ip(), 1.0).map_err(ApiError::TooManyRequests)?;
-    }
-    let Login { email, password } = body.0;
-    let email = email.trim().to_ascii_lowercase();
-    let user = state.store.user(&email).await?;
-    let hash = user.as_ref().map_or_else(|| auth::dummy_hash().to_owned(), |u| u.password_hash.clone());
-    // Argon2 takes tens of milliseconds: keep it off the async workers.
-    let ok = web::block(move || auth::verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
-    let user = match user {
-        Some(u) if ok => u,
-        other => {
-            // Logged and audited, so IT sees guessing (the password never is).
-            let client = req.peer_addr().map(|p| p.ip().to_string()).unwrap_or_default();
-            let known = other.is_some();
-            tracing::warn!(%email, %client, known_account = known, "console sign-in refused");
-            let entry = AuditEntry {
-                actor: email.chars().take(254).collect(),
-                role: String::new(),
-                action: "auth.login_failed".into(),
-                target: client.clone(),
-                before: None,
-                after: Some(serde_json::json!({"client": client, "known_account": known}).to_string()),
-            };
-            if let Err(e) = state.store.append_audit(&entry).await {
-                tracing::error!(error = format!("{e:#}"), "cannot audit a refused sign-in");
-            }
-            return Err(ApiError::Unauthorized("wrong e-mail or password"));
-        }
-    };
-    let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
-    let seconds = i64::from(state.config.admin_token_hours) * 3600;
-    let (token, claims) = state.tokens.issue(role, &user.email, user.department.as_deref(), seconds)?;
-    Ok(HttpResponse::Ok().json(Session { token, role, department: user.department, expires_at: crate::lifecycle::rfc3339(claims.exp) }))
-}

@@ -1,12 +1,17 @@
-//! Console accounts for IT (`it_admin` only): list, create, change role or department,
-//! reset a password, delete. The operator's `lifeguard user add` does the same from a shell.
+//! Console accounts: list, create, change role or department, reset a password, delete. IT
+//! (`it_admin`) manages every account except city managers'; the `city_manager` role is
+//! granted, taken away, reset and deleted only by a city manager (APP 04.05 §VIII: IT must not
+//! be able to make itself the approver of exceptions). The operator's `lifeguard user add`
+//! does the same from a shell on the server.
 //!
 //! Passwords are never shown again once set: a new or reset account gets a generated one,
-//! returned in that one answer, and only its Argon2 hash is stored. The audit log records
-//! each change with the account's e-mail, role and department, never a hash.
+//! returned in that one answer, and only its Argon2 hash is stored. A password set here, by
+//! someone other than the account's holder, must be changed at the next sign-in
+//! (`/v1/auth/password`). The audit log records each change with the account's e-mail, role
+//! and department, never a hash.
 //!
-//! Sessions are stateless JWTs, so a deleted or demoted account's session lasts until it
-//! expires (`admin_token_hours`, 12 by default).
+//! Every change ends the account's sessions at once (its session epoch is bumped; see
+//! [`super::sessions`]).
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -37,13 +42,16 @@ struct Account {
     role: String,
     /// A department head's department.
     department: Option<String>,
+    /// The password was set by someone else (IT, a reset, first start): the holder must
+    /// choose a new one at the next sign-in.
+    must_change_password: bool,
     /// A generated password: only in the answer that set it, never again.
     #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<String>,
 }
 
 fn public(u: &User) -> Account {
-    Account { email: u.email.clone(), role: u.role.clone(), department: u.department.clone(), password: None }
+    Account { email: u.email.clone(), role: u.role.clone(), department: u.department.clone(), must_change_password: u.must_change_password, password: None }
 }
 
 /// `GET /v1/admin/users`.
@@ -71,6 +79,27 @@ impl From<ConsoleRole> for Role {
             ConsoleRole::Auditor => Role::Auditor,
             ConsoleRole::CityManager => Role::CityManager,
         }
+    }
+}
+
+/// Whether `who` may manage an account whose role is (or becomes) one of `roles`: IT for every
+/// role but `city_manager`, a city manager only where `city_manager` is involved.
+fn may_manage(who: &Admin, roles: &[&str]) -> ApiResult<()> {
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    let city_manager = roles.contains(&Role::CityManager.as_str());
+    match (who.role(), city_manager) {
+        (Role::ItAdmin, false) | (Role::CityManager, true) => Ok(()),
+        (Role::ItAdmin, true) => Err(ApiError::Forbidden("only a city manager grants, changes, resets or removes the city_manager role (APP 04.05 §VIII)".into())),
+        _ => Err(ApiError::Forbidden("a city manager manages only city_manager accounts; IT manages the others".into())),
+    }
+}
+
+/// After a refused replace: gone (404) or changed meanwhile (409).
+async fn stale(state: &AppState, email: &str) -> ApiError {
+    match state.store.user(email).await {
+        Ok(Some(_)) => ApiError::Conflict(format!("the account {email} changed meanwhile: reload and try again")),
+        Ok(None) => ApiError::NotFound(format!("no account {email}")),
+        Err(e) => ApiError::internal(e),
     }
 }
 
@@ -114,11 +143,11 @@ fn role_and_department(role: ConsoleRole, department: Option<String>) -> ApiResu
 }
 
 /// Hashes off the async workers (Argon2 takes tens of milliseconds).
-async fn hash(password: String) -> ApiResult<String> {
+pub(super) async fn hash(password: String) -> ApiResult<String> {
     web::block(move || auth::hash_password(&password)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
 }
 
-fn password_ok(p: &str) -> ApiResult<()> {
+pub(super) fn password_ok(p: &str) -> ApiResult<()> {
     let n = p.chars().count();
     if !(12..=1024).contains(&n) {
         return Err(ApiError::BadRequest("`password` must have 12 to 1024 characters".into()));
@@ -126,10 +155,10 @@ fn password_ok(p: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Every console account (IT only).
+/// Every console account (IT and city managers).
 #[utoipa::path(get, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The accounts.", body = Accounts), TokenErrors))]
 async fn list(state: web::Data<AppState>, who: Admin) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
     Ok(HttpResponse::Ok().json(Accounts { users: state.store.users().await?.iter().map(public).collect() }))
 }
 
@@ -153,14 +182,15 @@ struct NewUser {
 }
 
 /// Creates an account; without a `password`, one is generated and returned in this answer.
+/// Either way its holder must choose a new one at the first sign-in.
 #[utoipa::path(post, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), request_body = NewUser,
     responses((status = 201, description = "Created.", body = Account), (status = 409, description = "The e-mail has an account already.", body = Body),
         (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
 async fn create(state: web::Data<AppState>, who: Admin, body: super::Object<NewUser>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
     let NewUser { email: raw, role, department, password } = body.0;
     let email = email(&raw)?;
     let (role, department) = role_and_department(role, department)?;
+    may_manage(&who, &[role.as_str()])?;
     let generated = password.is_none();
     let password = match password {
         Some(p) => {
@@ -169,8 +199,8 @@ async fn create(state: web::Data<AppState>, who: Admin, body: super::Object<NewU
         }
         None => auth::generate_password(),
     };
-    let user = User { email: email.clone(), password_hash: hash(password.clone()).await?, role: role.as_str().into(), department };
-    match state.store.save_user(&user, true, &entry(&who, "user.add", &email, None, Some(&user))).await? {
+    let user = User { email: email.clone(), password_hash: hash(password.clone()).await?, role: role.as_str().into(), department, session_epoch: 0, must_change_password: true };
+    match state.store.save_user(&user, None, &entry(&who, "user.add", &email, None, Some(&user))).await? {
         Write::Done => {}
         Write::Stale => return Err(ApiError::Conflict(format!("{email} already has an account"))),
     }
@@ -200,40 +230,45 @@ async fn load(state: &AppState, email: &str) -> ApiResult<User> {
 /// Changes an account's role or department.
 #[utoipa::path(put, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")), request_body = Change,
     responses((status = 200, description = "Changed.", body = Account), (status = 404, description = "No such account.", body = Body),
-        (status = 409, description = "Your own account cannot lose it_admin.", body = Body), (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
+        (status = 409, description = "Your own account cannot lose it_admin, or the account changed meanwhile.", body = Body), (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
 async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>, body: super::Object<Change>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
     let email = path_email(&path)?;
     let Change { role, department } = body.0;
     let (role, department) = role_and_department(role, department)?;
     // So the city is never left without an IT administrator by a slip of the mouse.
-    if email == who.who() && role != Role::ItAdmin {
+    if email == who.claims.sub && who.role() == Role::ItAdmin && role != Role::ItAdmin {
         return Err(ApiError::Conflict("you cannot take the it_admin role from your own account".into()));
     }
     let before = load(&state, &email).await?;
-    let after = User { role: role.as_str().into(), department, ..before.clone() };
-    match state.store.save_user(&after, false, &entry(&who, "user.update", &email, Some(&before), Some(&after))).await? {
+    may_manage(&who, &[before.role.as_str(), role.as_str()])?;
+    // Its sessions carry the old role: they end.
+    let after = User { role: role.as_str().into(), department, session_epoch: before.session_epoch + 1, ..before.clone() };
+    match state.store.save_user(&after, Some(before.session_epoch), &entry(&who, "user.update", &email, Some(&before), Some(&after))).await? {
         Write::Done => Ok(HttpResponse::Ok().json(public(&after))),
-        Write::Stale => Err(ApiError::NotFound(format!("no account {email}"))),
+        Write::Stale => Err(stale(&state, &email).await),
     }
 }
 
 /// Gives an account a new generated password, returned in this answer only.
 #[utoipa::path(post, path = "/v1/admin/users/{email}/password", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")),
-    responses((status = 200, description = "Reset; `password` is the new one.", body = Account), (status = 404, description = "No such account.", body = Body), TokenErrors))]
+    responses((status = 200, description = "Reset; `password` is the new one.", body = Account), (status = 404, description = "No such account.", body = Body),
+        (status = 409, description = "The account changed meanwhile.", body = Body), TokenErrors))]
 async fn reset_password(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
     let email = path_email(&path)?;
     let before = load(&state, &email).await?;
+    may_manage(&who, &[before.role.as_str()])?;
     let password = auth::generate_password();
-    let after = User { password_hash: hash(password.clone()).await?, ..before.clone() };
-    match state.store.save_user(&after, false, &entry(&who, "user.password", &email, None, None)).await? {
+    // Whoever held the old password loses its sessions; the holder chooses a new one.
+    let after = User { password_hash: hash(password.clone()).await?, session_epoch: before.session_epoch + 1, must_change_password: true, ..before.clone() };
+    match state.store.save_user(&after, Some(before.session_epoch), &entry(&who, "user.password", &email, None, None)).await? {
         Write::Done => {
             let mut out = public(&after);
             out.password = Some(password);
             Ok(HttpResponse::Ok().json(out))
         }
-        Write::Stale => Err(ApiError::NotFound(format!("no account {email}"))),
+        Write::Stale => Err(stale(&state, &email).await),
     }
 }
 
@@ -241,12 +276,13 @@ async fn reset_password(state: web::Data<AppState>, who: Admin, path: web::Path<
 #[utoipa::path(delete, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")),
     responses((status = 204, description = "Deleted."), (status = 404, description = "No such account.", body = Body), (status = 409, description = "Your own account.", body = Body), TokenErrors))]
 async fn delete(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(&[Role::ItAdmin, Role::CityManager])?;
     let email = path_email(&path)?;
-    if email == who.who() {
+    if email == who.claims.sub {
         return Err(ApiError::Conflict("you cannot delete your own account".into()));
     }
     let before = load(&state, &email).await?;
+    may_manage(&who, &[before.role.as_str()])?;
     match state.store.delete_user(&email, &entry(&who, "user.delete", &email, Some(&before), None)).await? {
         Write::Done => Ok(HttpResponse::NoContent().finish()),
         Write::Stale => Err(ApiError::NotFound(format!("no account {email}"))),

@@ -346,7 +346,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             } else {
                 (crate::auth::generate_password(), true)
             };
-            let user = crate::store::User { email: email.clone(), password_hash: crate::auth::hash_password(&password)?, role: role.as_str().into(), department };
+            // A generated password is printed here for someone to pass on: its holder must
+            // replace it. One given on standard input is the operator's choice.
+            let user = crate::store::User {
+                email: email.clone(),
+                password_hash: crate::auth::hash_password(&password)?,
+                role: role.as_str().into(),
+                department,
+                session_epoch: 0,
+                must_change_password: generated,
+            };
             actix_web::rt::System::new().block_on(async {
                 let store = crate::store::open(&config.database_url).await?;
                 if reset {

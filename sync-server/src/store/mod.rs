@@ -101,6 +101,12 @@ pub struct User {
     pub role: String,
     /// For department heads.
     pub department: Option<String>,
+    /// Bumped when the account's sessions must end (role, department or password changed,
+    /// signed out): a session token names the epoch it was issued in.
+    pub session_epoch: i64,
+    /// The password was set by someone else (generated, or by IT): the account must choose
+    /// its own before anything else.
+    pub must_change_password: bool,
 }
 
 /// A report event as stored: ids, hosts and counts, never page text.
@@ -279,7 +285,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds a console account; [`Write::Stale`] if the e-mail exists.
     async fn add_user(&self, user: &User) -> anyhow::Result<Write>;
-    /// Sets a console account's password (and role): creates or replaces it.
+    /// Sets a console account's password (and role): creates or replaces it; a replaced account's
+    /// sessions end.
     async fn upsert_user(&self, user: &User) -> anyhow::Result<()>;
     /// A console account.
     async fn user(&self, email: &str) -> anyhow::Result<Option<User>>;
@@ -287,9 +294,10 @@ pub trait Store: Send + Sync + 'static {
     async fn user_count(&self) -> anyhow::Result<i64>;
     /// Every console account, by e-mail.
     async fn users(&self) -> anyhow::Result<Vec<User>>;
-    /// Creates (`create`) or replaces an existing console account, with its audit entry:
-    /// [`Write::Stale`] if the account exists (create) or does not (replace).
-    async fn save_user(&self, user: &User, create: bool, audit: &AuditEntry) -> anyhow::Result<Write>;
+    /// Creates a console account (`expected_epoch` `None`) or replaces one still at
+    /// `expected_epoch` (so a change made meanwhile is never overwritten), with its audit
+    /// entry: [`Write::Stale`] if the account exists (create), or is gone or changed (replace).
+    async fn save_user(&self, user: &User, expected_epoch: Option<i64>, audit: &AuditEntry) -> anyhow::Result<Write>;
     /// Deletes a console account, with its audit entry; [`Write::Stale`] if there is none.
     async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write>;
 

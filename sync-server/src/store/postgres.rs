@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "devices", include_str!("../../migrations/postgres/0002_devices.sql")),
     (3, "network_guard", include_str!("../../migrations/postgres/0003_network_guard.sql")),
+    (4, "sessions", include_str!("../../migrations/postgres/0004_sessions.sql")),
 ];
 
 async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {

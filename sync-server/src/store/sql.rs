@@ -93,6 +93,17 @@ fn version_of(row: &<Db as sqlx::Database>::Row, full: bool) -> sqlx::Result<Pol
     })
 }
 
+fn user_of(r: &<Db as sqlx::Database>::Row) -> sqlx::Result<User> {
+    Ok(User {
+        email: r.try_get("email")?,
+        password_hash: r.try_get("password_hash")?,
+        role: r.try_get("role")?,
+        department: r.try_get("department")?,
+        session_epoch: r.try_get("session_epoch")?,
+        must_change_password: r.try_get("must_change_password")?,
+    })
+}
+
 fn approval_of(row: &<Db as sqlx::Database>::Row) -> sqlx::Result<Approval> {
     Ok(Approval {
         id: row.try_get("id")?,
@@ -238,12 +249,14 @@ impl Store for SqlStore {
     }
 
     async fn add_user(&self, u: &User) -> anyhow::Result<Write> {
-        let n = sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING")
+        let n = sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at, session_epoch, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING")
             .bind(&u.email)
             .bind(&u.password_hash)
             .bind(&u.role)
             .bind(&u.department)
             .bind(now())
+            .bind(u.session_epoch)
+            .bind(u.must_change_password)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -252,26 +265,24 @@ impl Store for SqlStore {
 
     async fn upsert_user(&self, u: &User) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO users (email, password_hash, role, department, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, department = excluded.department",
+            "INSERT INTO users (email, password_hash, role, department, created_at, session_epoch, must_change_password) VALUES ($1, $2, $3, $4, $5, 0, $6) \
+             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, department = excluded.department, \
+             session_epoch = users.session_epoch + 1, must_change_password = excluded.must_change_password",
         )
         .bind(&u.email)
         .bind(&u.password_hash)
         .bind(&u.role)
         .bind(&u.department)
         .bind(now())
+        .bind(u.must_change_password)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     async fn user(&self, email: &str) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query("SELECT email, password_hash, role, department FROM users WHERE email = $1").bind(email).fetch_optional(&self.pool).await?;
-        Ok(row
-            .map(|r| -> sqlx::Result<User> {
-                Ok(User { email: r.try_get("email")?, password_hash: r.try_get("password_hash")?, role: r.try_get("role")?, department: r.try_get("department")? })
-            })
-            .transpose()?)
+        let row = sqlx::query("SELECT email, password_hash, role, department, session_epoch, must_change_password FROM users WHERE email = $1").bind(email).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(user_of).transpose()?)
     }
 
     async fn user_count(&self) -> anyhow::Result<i64> {
@@ -279,30 +290,30 @@ impl Store for SqlStore {
     }
 
     async fn users(&self) -> anyhow::Result<Vec<User>> {
-        let rows = sqlx::query("SELECT email, password_hash, role, department FROM users ORDER BY email").fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(|r| -> sqlx::Result<User> {
-                Ok(User { email: r.try_get("email")?, password_hash: r.try_get("password_hash")?, role: r.try_get("role")?, department: r.try_get("department")? })
-            })
-            .collect::<sqlx::Result<_>>()?)
+        let rows = sqlx::query("SELECT email, password_hash, role, department, session_epoch, must_change_password FROM users ORDER BY email").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(user_of).collect::<sqlx::Result<_>>()?)
     }
 
-    async fn save_user(&self, u: &User, create: bool, audit: &AuditEntry) -> anyhow::Result<Write> {
+    async fn save_user(&self, u: &User, expected_epoch: Option<i64>, audit: &AuditEntry) -> anyhow::Result<Write> {
         let (_writer, mut tx) = self.begin_write().await?;
-        let query = if create {
-            sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING")
+        let query = if let Some(expected) = expected_epoch {
+            sqlx::query("UPDATE users SET password_hash = $2, role = $3, department = $4, session_epoch = $5, must_change_password = $6 WHERE email = $1 AND session_epoch = $7")
+                .bind(&u.email)
+                .bind(&u.password_hash)
+                .bind(&u.role)
+                .bind(&u.department)
+                .bind(u.session_epoch)
+                .bind(u.must_change_password)
+                .bind(expected)
+        } else {
+            sqlx::query("INSERT INTO users (email, password_hash, role, department, created_at, session_epoch, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING")
                 .bind(&u.email)
                 .bind(&u.password_hash)
                 .bind(&u.role)
                 .bind(&u.department)
                 .bind(now())
-        } else {
-            sqlx::query("UPDATE users SET password_hash = $2, role = $3, department = $4 WHERE email = $1")
-                .bind(&u.email)
-                .bind(&u.password_hash)
-                .bind(&u.role)
-                .bind(&u.department)
+                .bind(u.session_epoch)
+                .bind(u.must_change_password)
         };
         let n = query.execute(&mut *tx).await?.rows_affected();
         if n != 1 {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "devices", include_str!("../../migrations/sqlite/0002_devices.sql")),
     (3, "network_guard", include_str!("../../migrations/sqlite/0003_network_guard.sql")),
+    (4, "sessions", include_str!("../../migrations/sqlite/0004_sessions.sql")),
 ];
 
 /// The database holds who pasted what kind of data where: readable by the server's user
