@@ -3,7 +3,7 @@
  * (`alg: EdDSA`, RFC 8037), as sync-server/src/bundle.rs makes them:
  * `base64url(header) . base64url(payload) . base64url(signature)` with header
  * `{alg: "EdDSA", typ: "lifeguard-policy+jws", kid}` and payload
- * `{version, published_at, policy}`.
+ * `{version, published_at, expires_at, policy}` (docs/bundle-format.md).
  *
  * WebCrypto verifies; nothing in the bundle is trusted until it has.
  */
@@ -38,6 +38,7 @@ export async function importPublicKey(rawB64Url) {
  * @typedef {object} BundlePayload
  * @property {number} version
  * @property {string|null} published_at
+ * @property {string} expires_at RFC 3339: after it the bundle is stale (still enforced)
  * @property {object} policy
  */
 
@@ -73,5 +74,6 @@ export async function verifyBundle(jws, key) {
   }
   if (!Number.isSafeInteger(payload?.version) || payload.version < 0) throw new Error('the bundle has no valid version');
   if (typeof payload.policy !== 'object' || payload.policy === null) throw new Error('the bundle has no policy');
+  if (typeof payload.expires_at !== 'string' || !Number.isFinite(Date.parse(payload.expires_at))) throw new Error('the bundle has no valid expiry (expires_at)');
   return { payload, policyJson: JSON.stringify(payload.policy), kid: typeof header.kid === 'string' ? header.kid : null };
 }

@@ -15,6 +15,8 @@ import { errorText } from '../shared/errors.js';
  * @typedef {object} StoredPolicy
  * @property {number} version
  * @property {string|null} publishedAt
+ * @property {string|null} [expiresAt] RFC 3339, from the signed bundle: after it the policy is
+ *   stale (still enforced, reported once); none in bundles stored before bundles expired
  * @property {string} policyJson the policy document, as signed
  * @property {string|null} etag the server's ETag for this bundle
  * @property {number} receivedAt ms since the epoch
@@ -89,9 +91,12 @@ export async function acceptPolicy(next) {
     if (next.policyJson !== held.stored.policyJson) {
       throw new Error(`refused policy version ${next.version}: a different document with the same version is already enforced`);
     }
-    // The same bundle again (say the ETag was lost): keep it, remember the new ETag.
-    await storage.set('local', { [STORAGE.policy]: { ...held.stored, etag: next.etag } });
+    // The same policy again: re-signed with a later expiry, or the ETag was lost. Keep it,
+    // remember the new ETag and the later expiry (an older signing never shortens it).
+    const expiresAt = later(held.stored.expiresAt ?? null, next.expiresAt ?? null);
+    await storage.set('local', { [STORAGE.policy]: { ...held.stored, etag: next.etag, expiresAt } });
     held.stored.etag = next.etag;
+    held.stored.expiresAt = expiresAt;
     return 'same';
   }
   let engine;
@@ -105,6 +110,29 @@ export async function acceptPolicy(next) {
   current = Promise.resolve(built);
   for (const l of listeners) l(built);
   return 'accepted';
+}
+
+/**
+ * The later of two RFC 3339 times (null when neither is one).
+ * @param {string|null} a
+ * @param {string|null} b
+ */
+function later(a, b) {
+  const [ta, tb] = [Date.parse(a ?? ''), Date.parse(b ?? '')];
+  if (!Number.isFinite(ta)) return Number.isFinite(tb) ? b : null;
+  return Number.isFinite(tb) && tb > ta ? b : a;
+}
+
+/**
+ * Whether the policy in force is stale: a server bundle past its expiry (still enforced).
+ * @param {Current} policy
+ * @param {number} [now] ms since the epoch
+ * @returns {{expiresAt: string|null, stale: boolean}}
+ */
+export function freshness(policy, now = Date.now()) {
+  const expiresAt = policy.stored?.expiresAt ?? null;
+  const t = Date.parse(expiresAt ?? '');
+  return { expiresAt, stale: Number.isFinite(t) && t <= now };
 }
 
 /**

@@ -7,7 +7,7 @@
  * every listener is registered synchronously at the top level, state lives in
  * chrome.storage, and the engine is rebuilt from storage on demand (policy-store.js).
  */
-import { alarms, extensionId, extensionUrl, extensionVersion, management, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup, onWebNavigationStart } from '../shared/chrome.js';
+import { alarms, extensionId, extensionUrl, extensionVersion, management, storage, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup, onWebNavigationStart } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
@@ -16,7 +16,7 @@ import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
-import { currentPolicy, onPolicyChanged } from './policy-store.js';
+import { currentPolicy, freshness, onPolicyChanged } from './policy-store.js';
 import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
 import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
 import { claimVisit, onNavigationStart, takeShownWarning } from './visits.js';
@@ -42,6 +42,31 @@ function applyPolicy({ force = false } = {}) {
   return applying;
 }
 
+const STALE_REPORTED_KEY = 'staleReported';
+
+/**
+ * Reports a stale policy (a server bundle past its `expires_at`, still enforced) once per
+ * bundle: the bundle's version and expiry are remembered, so later wakes, syncs that fail
+ * and restarts report nothing more until another bundle goes stale. Serialised, because a
+ * sync alarm and "Sync now" can both ask.
+ */
+let staleCheck = Promise.resolve();
+function reportIfStale() {
+  staleCheck = staleCheck
+    .then(async () => {
+      const policy = await currentPolicy();
+      const { expiresAt, stale } = freshness(policy);
+      if (!stale || !policy.stored) return;
+      const bundle = `${policy.stored.version}@${expiresAt}`;
+      const { [STALE_REPORTED_KEY]: reported } = await storage.get('local', STALE_REPORTED_KEY);
+      if (reported === bundle) return;
+      await storage.set('local', { [STALE_REPORTED_KEY]: bundle });
+      await record({ kind: 'policy_stale', action: 'enforced' });
+    })
+    .catch((e) => console.error('Lifeguard: checking the policy expiry failed', e));
+  return staleCheck;
+}
+
 /** Everything a fresh worker, a browser start or an install needs: enforce first, then sync. */
 async function bootstrap() {
   await applyPolicy({ force: true });
@@ -51,6 +76,7 @@ async function bootstrap() {
   await applyPolicy();
   await Promise.all([scheduleSync(), ensureFlushAlarm()]);
   await syncNow();
+  await reportIfStale();
   await flush();
   const policy = await currentPolicy();
   await checkAiExtensions(policy.document());
@@ -80,6 +106,7 @@ onConfigChanged(() => {
     .then(() => applyPolicy())
     .then(() => scheduleSync())
     .then(() => syncNow())
+    .then(() => reportIfStale())
     .then(() => flush({ force: true }))
     .catch((e) => console.error('Lifeguard: applying new managed configuration failed', e));
 });
@@ -89,6 +116,7 @@ alarms.onAlarm(async (alarm) => {
     await refreshWho();
     await applyPolicy();
     await syncNow();
+    await reportIfStale();
     await flush();
   } else if (alarm.name === FLUSH_ALARM) {
     await flush();
@@ -147,6 +175,7 @@ onMessage(async (message, sender) => {
       return { ok: true, status: await status() };
     case MSG.syncNow: {
       const outcome = await syncNow();
+      await reportIfStale();
       await flush({ force: true });
       return { ok: true, outcome, status: await status() };
     }
@@ -334,10 +363,14 @@ async function onApprovalRequest(request) {
 /** @returns {Promise<import('../shared/messages.js').Status>} */
 async function status() {
   const [policy, sync, queue, config, person, rules, networkGuard] = await Promise.all([currentPolicy(), syncStatus(), queueState(), readConfig(), who(), rulesStatus(), networkGuardStatus()]);
+  const { expiresAt, stale } = freshness(policy);
   return {
     policyVersion: policy.version,
     policySource: policy.source,
     publishedAt: policy.stored?.publishedAt ?? null,
+    expiresAt,
+    stale,
+    policyKey: !config.serverUrl ? null : config.policyPublicKey ? 'managed' : 'first-use',
     lastSyncAt: sync.lastSyncAt,
     lastAttemptAt: sync.lastAttemptAt,
     reachable: sync.reachable,

@@ -3,9 +3,10 @@
  * chrome.alarms schedule and on demand ("Sync now"). A new bundle is verified (Ed25519,
  * WebCrypto), must not be older than the one held, and must compile before it replaces it.
  *
- * The signing key comes from managed storage (`policyPublicKey`, the safe choice). Without
- * it, the key the server offers at `/v1/policy/key` is pinned on first contact, and a later
- * change of key is refused until IT configures the key explicitly.
+ * The signing key comes from managed storage (`policyPublicKey`, which the deployment
+ * templates require). Without it, the key the server offers at `/v1/policy/key` is pinned on
+ * first contact (trust on first use, for test set-ups such as scripts/run.sh; the popup
+ * warns), and a later change of key is refused until IT configures the key explicitly.
  */
 import { alarms, storage } from '../shared/chrome.js';
 import { errorText } from '../shared/errors.js';
@@ -109,6 +110,7 @@ async function doSync() {
     const outcome = await acceptPolicy({
       version: payload.version,
       publishedAt: payload.published_at ?? null,
+      expiresAt: payload.expires_at,
       policyJson,
       etag: res.headers.get('ETag'),
       receivedAt: Date.now(),

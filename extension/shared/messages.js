@@ -91,6 +91,11 @@
  * @property {number} policyVersion
  * @property {'built-in'|'server'} policySource
  * @property {string|null} publishedAt
+ * @property {string|null} expiresAt when the signed bundle in force expires (RFC 3339)
+ * @property {boolean} stale whether it has: still enforced, but no current bundle came since
+ * @property {'managed'|'first-use'|null} policyKey where the key bundles are checked with
+ *   comes from: IT's managed `policyPublicKey`, or the server's own key pinned on first
+ *   contact (trust on first use: test set-ups only); null without a server
  * @property {number|null} lastSyncAt ms since the epoch of the last successful contact
  * @property {number|null} lastAttemptAt
  * @property {boolean|null} reachable null until the first attempt

@@ -18,7 +18,9 @@ async function main() {
   setText('department', s.department ?? 'none');
   setText('user', s.user ?? 'not signed in');
   setText('ext-version', s.extensionVersion);
-  setText('policy', s.policySource === 'server' ? `version ${s.policyVersion} from the server${s.publishedAt ? `, published ${s.publishedAt}` : ''}` : `built-in city policy, version ${s.policyVersion}`);
+  const validity = s.expiresAt ? `; ${s.stale ? 'out of date since' : 'valid until'} ${s.expiresAt}${s.stale ? ' (still enforced)' : ''}` : '';
+  const key = s.policyKey === 'first-use' ? '; checked with the key the server presented at first contact (IT has not set policyPublicKey)' : '';
+  setText('policy', s.policySource === 'server' ? `version ${s.policyVersion} from the server${s.publishedAt ? `, published ${s.publishedAt}` : ''}${validity}${key}` : `built-in city policy, version ${s.policyVersion}`);
   setText('last-sync', formatTime(s.lastSyncAt));
   setText('last-attempt', `${formatTime(s.lastAttemptAt)}${s.reachable === false ? ' (server not reachable)' : ''}`);
   setText('last-error', s.lastError ?? 'none');

@@ -1,7 +1,8 @@
 /**
  * The toolbar popup: what this browser enforces (policy version, last sync, whether the
- * server answers, whether the network line checks what pages send) and "Sync now", which
- * also sends waiting reports.
+ * server answers, whether the network line checks what pages send), whether that policy is
+ * out of date (its signed bundle expired) or checked with a key IT did not set, and "Sync
+ * now", which also sends waiting reports.
  */
 import { send } from '../../shared/chrome.js';
 import { MSG } from '../../shared/messages.js';
@@ -21,6 +22,16 @@ function show(s) {
   const domains = [...new Set((s.rules?.tenantHeaders ?? []).flatMap((t) => t.domains))];
   setText('workspace', domains.length ? `City workspace only on ${domains.join(', ')}` : '');
   $('workspace').hidden = $('workspace-label').hidden = !domains.length;
+  // An expired bundle is still enforced (never no policy), but staff and IT must know.
+  const stale = setText('stale', s.stale && s.expiresAt ? `This policy is out of date: it expired on ${formatTime(Date.parse(s.expiresAt))} and no current one has reached this browser since. It is still enforced. Tell the IT help desk.` : '');
+  stale.hidden = !s.stale;
+  const key = setText(
+    'key-warning',
+    s.policyKey === 'first-use'
+      ? 'IT has not set the policy key on this browser: it trusts whatever key the server presented at first contact (trust on first use, meant for test set-ups such as scripts/run.sh, not for City devices). Tell the IT help desk.'
+      : '',
+  );
+  key.hidden = s.policyKey !== 'first-use';
   const problems = [s.lastError, s.rules?.error ? `The browser refused the site and account rules (the previous ones stay): ${s.rules.error}` : null].filter(Boolean);
   const problem = $('problem');
   problem.hidden = !problems.length;
