@@ -285,6 +285,36 @@ async fn bad_bodies_get_clear_errors(backend: Backend) {
     server.stop().await;
 }
 
+/// The CSV export's most rows (100,000) export with their detectors: more than PostgreSQL's
+/// 65,535 bind parameters in one statement.
+async fn the_largest_csv_export_keeps_every_detector(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let n = 70_000;
+    let events: Vec<lifeguard_server::store::Event> = (0..n)
+        .map(|i| lifeguard_server::store::Event {
+            id: uuid(i),
+            kind: "paste_blocked".into(),
+            time: 1_780_000_000 + i as i64,
+            received_at: 1_780_000_000,
+            department: Some("police".into()),
+            detectors: vec![("us_ssn".into(), 1 + (i % 3) as i64)],
+            ..Default::default()
+        })
+        .collect();
+    for chunk in events.chunks(5000) {
+        server.state.store.insert_events(chunk).await.expect("insert");
+    }
+    let it = server.token(Role::ItAdmin, None);
+    let res = server.get("/v1/admin/reports/export.csv?limit=100000", Some(&it)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let text = res.text();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), n as usize);
+    assert!(rows.iter().all(|r| r.ends_with(",us_ssn=1") || r.ends_with(",us_ssn=2") || r.ends_with(",us_ssn=3")), "a row without its detectors");
+    server.stop().await;
+}
+
 async fn report_queries_filter_aggregate_export_and_purge(backend: Backend) {
     let site = Site::new(backend).await;
     let server = site.start().await;
@@ -775,6 +805,7 @@ on_both_databases!(
     approval_requests_from_submission_to_the_draft,
     console_login_issues_a_session,
     the_login_limit_counts_clients_behind_trusted_proxies,
+    the_largest_csv_export_keeps_every_detector,
     operations_endpoints,
 );
 

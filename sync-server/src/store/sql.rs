@@ -415,21 +415,22 @@ impl Store for SqlStore {
                 })
             })
             .collect::<sqlx::Result<Vec<_>>>()?;
-        if !events.is_empty() {
+        // In chunks: a CSV export's 100,000 ids in one IN list would pass PostgreSQL's 65,535
+        // bind parameters (and SQLite's 32,766).
+        let mut by_id: std::collections::HashMap<String, Vec<(String, i64)>> = std::collections::HashMap::new();
+        for chunk in events.chunks(1000) {
             let mut qb = QueryBuilder::<Db>::new("SELECT event_id, detector, count FROM report_detectors WHERE event_id IN (");
             let mut list = qb.separated(", ");
-            for e in &events {
+            for e in chunk {
                 list.push_bind(e.id.clone());
             }
             qb.push(") ORDER BY detector");
-            let rows = qb.build().fetch_all(&self.pool).await?;
-            let mut by_id: std::collections::HashMap<String, Vec<(String, i64)>> = std::collections::HashMap::new();
-            for r in rows {
+            for r in qb.build().fetch_all(&self.pool).await? {
                 by_id.entry(r.try_get("event_id")?).or_default().push((r.try_get("detector")?, r.try_get("count")?));
             }
-            for e in &mut events {
-                e.detectors = by_id.remove(&e.id).unwrap_or_default();
-            }
+        }
+        for e in &mut events {
+            e.detectors = by_id.remove(&e.id).unwrap_or_default();
         }
         Ok(events)
     }
