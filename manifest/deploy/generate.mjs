@@ -12,10 +12,14 @@
  *   node manifest/deploy/generate.mjs                 rewrite the committed templates
  *   node manifest/deploy/generate.mjs --check         exit 1 if they are not what it writes
  *   node manifest/deploy/generate.mjs --out DIR [--extension-id ID] [--server-url URL]
- *        [--policy POLICY.json]                       the city's own copies, placeholders filled
+ *        [--policy-public-key KEY] [--policy POLICY.json]
+ *                                                     the city's own copies, placeholders filled
  *
  * The committed templates keep the placeholders EXTENSION_ID, DEVICE_TOKEN, DEPARTMENT and
  * POLICY_PUBLIC_KEY (DEPLOYMENT.md says where each comes from); never commit filled copies.
+ * The policy key is required: the source must carry its placeholder (never a key, which
+ * would be some test server's), and a copy made without --policy-public-key is written with
+ * a reminder, since a device without the key trusts the first key it is shown.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,13 +28,23 @@ import { DEFAULT_POLICY, urlBlocklist } from './url-blocklist.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXTENSION_ID_RE = /^[a-p]{32}$/;
+const KEY_PLACEHOLDER = 'POLICY_PUBLIC_KEY';
+
+/**
+ * Whether a policy key is what `lifeguard keys show` prints as `public_key`: 32 bytes,
+ * base64url without padding.
+ * @param {string} key
+ */
+function isPolicyKey(key) {
+  return /^[A-Za-z0-9_-]{43}$/.test(key) && Buffer.from(key, 'base64url').length === 32;
+}
 
 /**
  * @typedef {{name: string, registry_key: string, macos_domain: string, linux_dirs: string[],
  *   admx_namespace: string, extension_settings: Record<string, string>,
  *   blocked_extensions: {ids: string[]}, groups: {comment: string, policies: Record<string, unknown>}[]}} Browser
  * @typedef {{type: string, title: string, description: string, minimum?: number, maximum?: number}} Setting
- * @typedef {{extensionId: string, serverUrl: string, policyFile: string}} Options
+ * @typedef {{extensionId: string, serverUrl: string, policyFile: string, policyPublicKey?: string}} Options
  */
 
 /**
@@ -53,10 +67,13 @@ export function generate(opts) {
 
   // The extension's managed settings, in the schema's order, with the template's values.
   /** @type {[string, unknown][]} */
+  if (source.extension_settings.policyPublicKey !== KEY_PLACEHOLDER) {
+    throw new Error(`template-source.json must set policyPublicKey to the placeholder ${KEY_PLACEHOLDER}: each city fills in its own server's key (lifeguard keys show), and a key here would be a test server's`);
+  }
   const settings = Object.keys(schema).map((k) => {
     if (!(k in source.extension_settings)) throw new Error(`template-source.json has no value for the managed setting ${k}`);
     const v = source.extension_settings[k];
-    return [k, v === 'SERVER_URL' ? opts.serverUrl : v];
+    return [k, v === 'SERVER_URL' ? opts.serverUrl : v === KEY_PLACEHOLDER && opts.policyPublicKey ? opts.policyPublicKey : v];
   });
   for (const k of Object.keys(source.extension_settings)) if (!(k in schema)) throw new Error(`template-source.json sets ${k}, which managed_schema.json does not define`);
 
@@ -341,13 +358,15 @@ function main() {
   const source = JSON.parse(fs.readFileSync(path.join(here, 'template-source.json'), 'utf8'));
   const serverUrl = value('--server-url') ?? source.server_url;
   const policyFile = value('--policy') ?? DEFAULT_POLICY;
+  const policyPublicKey = value('--policy-public-key');
   if (args.length) throw new Error(`unknown arguments: ${args.join(' ')} (see the comment at the top of generate.mjs)`);
   if (extensionId !== 'EXTENSION_ID' && !EXTENSION_ID_RE.test(extensionId)) throw new Error(`--extension-id ${extensionId}: an extension id is 32 letters a-p (target/extension-id.txt)`);
   if (!/^https?:\/\/[^/\s]+/.test(serverUrl)) throw new Error(`--server-url ${serverUrl}: give the server's address, such as https://lifeguard.example.org`);
-  const filled = extensionId !== 'EXTENSION_ID' || serverUrl !== source.server_url || policyFile !== DEFAULT_POLICY;
+  if (policyPublicKey !== undefined && !isPolicyKey(policyPublicKey)) throw new Error(`--policy-public-key ${policyPublicKey}: the key is 43 characters of base64url (public_key of lifeguard keys show)`);
+  const filled = extensionId !== 'EXTENSION_ID' || serverUrl !== source.server_url || policyFile !== DEFAULT_POLICY || policyPublicKey !== undefined;
   if (filled && !out && !check) throw new Error('filled-in templates are the city\'s own: write them with --out DIR, never over the committed ones');
 
-  const files = generate({ extensionId, serverUrl, policyFile });
+  const files = generate({ extensionId, serverUrl, policyFile, policyPublicKey });
   const dir = out ?? here;
   const stale = [];
   for (const [rel, text] of files) {
@@ -364,6 +383,9 @@ function main() {
     process.exit(1);
   }
   if (!check) console.error(`wrote ${files.size} templates to ${dir}`);
+  if (out && !policyPublicKey) {
+    console.error(`${KEY_PLACEHOLDER} is still a placeholder: fill it in (public_key of lifeguard keys show) or pass --policy-public-key; a device without it trusts the first key it is shown, and its popup says so`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -6,7 +6,7 @@
  * defaults a city should deploy, and be what generate.mjs writes from the one source.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +82,40 @@ test('filled copies go to another folder and name the real extension id and serv
     assert.throws(over, (/** @type {any} */ e) => /--out DIR/.test(String(e.stderr)));
     const bad = () => execFileSync(process.execPath, [GENERATE, '--out', out, '--extension-id', 'XYZ'], { stdio: 'pipe' });
     assert.throws(bad, (/** @type {any} */ e) => /32 letters a-p/.test(String(e.stderr)));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('every template ships the policy key as a placeholder a city must fill in, never a key', () => {
+  assert.match(SCHEMA.policyPublicKey.description, /^Required on City devices/);
+  for (const b of BROWSERS) {
+    const ext = parseReg(read(`windows/lifeguard-${b.key}.reg`)).get(`HKEY_LOCAL_MACHINE\\${b.reg}\\3rdparty\\extensions\\EXTENSION_ID\\policy`);
+    assert.deepEqual(ext?.get('policyPublicKey'), ['sz', 'POLICY_PUBLIC_KEY'], b.key);
+    assert.equal(JSON.parse(read(`linux/lifeguard-${b.key}.json`))['3rdparty'].extensions.EXTENSION_ID.policyPublicKey, 'POLICY_PUBLIC_KEY', b.key);
+    assert.match(read(`windows/admx/lifeguard-${b.key}.admx`), /<text id="policyPublicKey" valueName="policyPublicKey" required="true"/, b.key);
+    assert.match(read(`windows/admx/en-US/lifeguard-${b.key}.adml`), /Required on City devices/, b.key);
+  }
+  const profile = /** @type {any} */ (plist.parse(read('macos/lifeguard.mobileconfig')));
+  const keys = JSON.stringify(profile).match(/"policyPublicKey":"[^"]*"/g) ?? [];
+  assert.deepEqual(keys, ['"policyPublicKey":"POLICY_PUBLIC_KEY"', '"policyPublicKey":"POLICY_PUBLIC_KEY"'], 'one per browser');
+});
+
+test('--policy-public-key fills the key in the copies; a key that is not 32 bytes is refused; without it the copies come with a reminder', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeguard-templates-'));
+  try {
+    const key = Buffer.alloc(32, 7).toString('base64url');
+    execFileSync(process.execPath, [GENERATE, '--out', out, '--policy-public-key', key], { stdio: 'pipe' });
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'linux', 'lifeguard-edge.json'), 'utf8'))['3rdparty'].extensions.EXTENSION_ID.policyPublicKey, key);
+    assert.match(fs.readFileSync(path.join(out, 'windows', 'lifeguard-chrome.reg'), 'utf8'), new RegExp(`"policyPublicKey"="${key}"`));
+    assert.doesNotMatch(fs.readFileSync(path.join(out, 'macos', 'lifeguard.mobileconfig'), 'utf8'), /POLICY_PUBLIC_KEY<\/string>/);
+    for (const bad of ['POLICY_PUBLIC_KEY', Buffer.alloc(16).toString('base64url'), `${key.slice(0, 42)}+`]) {
+      const run = () => execFileSync(process.execPath, [GENERATE, '--out', out, '--policy-public-key', bad], { stdio: 'pipe' });
+      assert.throws(run, (/** @type {any} */ e) => /43 characters of base64url/.test(String(e.stderr)), bad);
+    }
+    const reminder = spawnSync(process.execPath, [GENERATE, '--out', out], { encoding: 'utf8' });
+    assert.equal(reminder.status, 0);
+    assert.match(reminder.stderr, /POLICY_PUBLIC_KEY is still a placeholder: fill it in/);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
