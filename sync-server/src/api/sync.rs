@@ -58,8 +58,8 @@ fn network_guard(req: &HttpRequest) -> ApiResult<Option<NetworkGuard>> {
         ("Lifeguard-Network-Guard" = Option<NetworkGuard>, Header, nullable = false, description = "Whether the extension's network check (request bodies inspected before they leave an inspected page; needs a policy-installed extension) is on. Stored with the device and shown in the console's device list; absent means not said. Any other value is refused (400)."),
     ),
     responses(
-        (status = 200, description = "The signed bundle: a JWS (Ed25519) whose payload is {version, published_at, policy}.", content_type = "application/jose", body = String,
-            headers(("ETag" = String, description = "Strong; `-gz` for the gzipped representation."), ("X-Lifeguard-Policy-Version" = i64, description = "The version in the bundle."), ("Vary" = String))),
+        (status = 200, description = "The signed bundle: a JWS (Ed25519) whose payload is {version, published_at, expires_at, policy} (docs/bundle-format.md). `expires_at` is `bundle_valid_days` after signing; the current version is re-signed every half validity, so the bundle served always has more than half of it left.", content_type = "application/jose", body = String,
+            headers(("ETag" = String, description = "Strong, naming the bytes served: a re-signed bundle of the same version has a new one. `-gz` for the gzipped representation."), ("X-Lifeguard-Policy-Version" = i64, description = "The version in the bundle."), ("Vary" = String))),
         (status = 304, description = "The device holds the current bundle.", headers(("ETag" = String))),
         TokenErrors,
     ))]
