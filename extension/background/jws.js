@@ -29,8 +29,13 @@ export function fromBase64Url(s) {
  * @returns {Promise<CryptoKey>}
  */
 export async function importPublicKey(rawB64Url) {
-  const raw = fromBase64Url(rawB64Url.trim());
-  if (raw.length !== 32) throw new Error(`the policy public key must be 32 bytes, not ${raw.length}`);
+  let raw;
+  try {
+    raw = fromBase64Url(rawB64Url.trim());
+  } catch {
+    raw = new Uint8Array(0);
+  }
+  if (raw.length !== 32) throw new Error(`the policy public key is not a key: it must be 32 bytes of base64url (43 characters, public_key of lifeguard keys show), not ${JSON.stringify(rawB64Url.slice(0, 50))}`);
   return crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
 }
 
