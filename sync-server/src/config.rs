@@ -95,10 +95,49 @@ struct IncidentFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
-    /// Where to send (http only; put a TLS proxy in front for https).
+    /// Where to send: `https://` (verified against Mozilla's roots, or only `ca_file`) or
+    /// `http://` (for a relay on this machine or network).
     pub url: String,
     /// Shared secret for the `X-Lifeguard-Signature` HMAC-SHA256.
     pub secret: String,
+    /// PEM file of the certificate authorities to trust for this webhook instead of the public
+    /// roots (a city relay with an internal CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// The TLS client for `ca_file`, made when the configuration is loaded.
+    #[serde(skip)]
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+}
+
+impl Webhook {
+    /// A webhook to `url` with the public roots (for tests and embedding).
+    pub fn new(url: &str, secret: &str) -> Webhook {
+        Webhook { url: url.into(), secret: secret.into(), ca_file: None, tls: None }
+    }
+
+    /// Checks the URL and loads `ca_file`: a bad webhook stops the start, not the first alert.
+    pub fn prepare(mut self) -> anyhow::Result<Webhook> {
+        let u = url::Url::parse(&self.url).with_context(|| format!("webhook url `{}` is not a URL", self.url))?;
+        anyhow::ensure!(matches!(u.scheme(), "http" | "https") && u.host_str().is_some(), "webhook url `{}` must be http(s)://host/...", self.url);
+        if let Some(path) = &self.ca_file {
+            anyhow::ensure!(u.scheme() == "https", "webhook `{}`: ca_file is for https:// URLs", self.url);
+            self.tls = Some(std::sync::Arc::new(tls_trusting(path)?));
+        }
+        Ok(self)
+    }
+}
+
+/// A TLS client configuration trusting only the certificates of a PEM file.
+fn tls_trusting(path: &Path) -> anyhow::Result<rustls::ClientConfig> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).with_context(|| format!("cannot read ca_file {}", path.display()))? {
+        let cert = cert.with_context(|| format!("ca_file {}: not a PEM certificate", path.display()))?;
+        roots.add(cert).with_context(|| format!("ca_file {}: a certificate rustls cannot use", path.display()))?;
+    }
+    anyhow::ensure!(!roots.is_empty(), "ca_file {} holds no certificate", path.display());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()?.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// The resolved configuration.
@@ -157,6 +196,7 @@ impl Config {
         let trusted_proxies = file.trusted_proxies.iter().map(|p| proxy_of(p)).collect::<anyhow::Result<_>>()?;
         let mut config = Config::resolve(flags, file);
         config.trusted_proxies = trusted_proxies;
+        config.webhooks = std::mem::take(&mut config.webhooks).into_iter().map(Webhook::prepare).collect::<anyhow::Result<_>>()?;
         config.public_url = match public_url {
             Some(u) => Some(public_url_of(&u)?),
             // Every interface, or a port picked at start: no address to name.

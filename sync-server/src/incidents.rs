@@ -1,7 +1,8 @@
 //! Incident alerts (§IV.4): events flagged as incidents are POSTed to the configured webhooks
 //! at once, as JSON signed with HMAC-SHA256 over the body (`X-Lifeguard-Signature:
 //! sha256=<hex>`), retried with backoff. The event is already stored: a webhook that is down
-//! delays the alert, never the report.
+//! delays the alert, never the report. `https://` webhooks (a city's Teams or Slack) are
+//! verified with rustls against Mozilla's roots, or only the webhook's `ca_file`.
 
 use std::time::Duration;
 
@@ -39,10 +40,15 @@ pub fn alert(state: &AppState, events: Vec<Event>) {
         .to_string();
         let sig = signature(&hook.secret, body.as_bytes());
         let url = hook.url.clone();
+        let tls = hook.tls.clone();
         let metrics = std::sync::Arc::clone(&state.metrics);
         // awc's client lives on the current worker's runtime, so the task stays on it.
         actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+            let connector = match tls {
+                Some(config) => awc::Connector::new().rustls_0_23(config),
+                None => awc::Connector::new(),
+            };
+            let client = awc::Client::builder().connector(connector).timeout(Duration::from_secs(10)).finish();
             for attempt in 0..ATTEMPTS {
                 let res = client
                     .post(&url)

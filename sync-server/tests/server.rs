@@ -608,7 +608,6 @@ async fn login_attempt(server: &Server, forwarded_for: &str) -> u16 {
 /// a configured proxy is believed, so a client cannot pick a fresh bucket per attempt.
 async fn the_login_limit_counts_clients_behind_trusted_proxies(backend: Backend) {
     let site = Site::new(backend).await;
-    let login = json!({"email": "nobody@redondo.org", "password": "wrong password"});
     let mut config = site.config();
     config.login_per_minute = 2;
     // Not configured: the header is the client's own word, and every attempt is the peer's.
@@ -727,7 +726,8 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
 /// Deliveries a webhook receiver got: signature header and body.
 type Deliveries = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
-async fn webhook_receiver() -> (String, Deliveries, actix_web::dev::ServerHandle) {
+/// A webhook receiver refusing its first call; over TLS with `tls`.
+async fn webhook_receiver(tls: Option<rustls::ServerConfig>) -> (String, Deliveries, actix_web::dev::ServerHandle) {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     use std::sync::{Arc, Mutex};
     let got: Deliveries = Arc::new(Mutex::new(Vec::new()));
@@ -751,10 +751,12 @@ async fn webhook_receiver() -> (String, Deliveries, actix_web::dev::ServerHandle
         )
     })
     .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .expect("bind");
-    let url = format!("http://{}/hook", server.addrs()[0]);
+    .disable_signals();
+    let (server, scheme) = match tls {
+        Some(config) => (server.bind_rustls_0_23(("127.0.0.1", 0), config).expect("bind"), "https://localhost"),
+        None => (server.bind(("127.0.0.1", 0)).expect("bind"), "http://127.0.0.1"),
+    };
+    let url = format!("{scheme}:{}/hook", server.addrs()[0].port());
     let running = server.run();
     let handle = running.handle();
     actix_web::rt::spawn(running);
@@ -762,10 +764,48 @@ async fn webhook_receiver() -> (String, Deliveries, actix_web::dev::ServerHandle
 }
 
 async fn incidents_are_flagged_and_sent_to_signed_webhooks(backend: Backend) {
-    let (url, got, hook) = webhook_receiver().await;
     let site = Site::new(backend).await;
+    let (url, got, hook) = webhook_receiver(None).await;
     let mut config = site.config();
-    config.webhooks = vec![lifeguard_server::config::Webhook { url, secret: "shared-secret".into() }];
+    config.webhooks = vec![lifeguard_server::config::Webhook::new(&url, "shared-secret")];
+    incidents_reach(&site, config, &got).await;
+    hook.stop(true).await;
+}
+
+/// A city's Teams or Slack webhook is https: the alert goes over TLS, verified against the
+/// webhook's `ca_file` (here the test's own authority, as a city relay's internal CA is).
+async fn incident_webhooks_over_tls(backend: Backend) {
+    let site = Site::new(backend).await;
+    let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let key = rustls::pki_types::PrivateKeyDer::try_from(signing_key.serialize_der()).expect("key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .expect("server config");
+    let (url, got, hook) = webhook_receiver(Some(tls)).await;
+    assert!(url.starts_with("https://"));
+    let ca = site.dir.path().join("city-ca.pem");
+    std::fs::write(&ca, cert.pem()).expect("ca file");
+    let mut config = site.config();
+    let webhook = lifeguard_server::config::Webhook { ca_file: Some(ca), ..lifeguard_server::config::Webhook::new(&url, "shared-secret") };
+    config.webhooks = vec![webhook.prepare().expect("webhook")];
+    incidents_reach(&site, config, &got).await;
+    hook.stop(true).await;
+    // A ca_file that is no certificate stops the start with its name.
+    let bad = site.dir.path().join("not-a-ca.pem");
+    std::fs::write(&bad, "hello").expect("file");
+    let err = lifeguard_server::config::Webhook { ca_file: Some(bad), ..lifeguard_server::config::Webhook::new(&url, "s") }.prepare().expect_err("no certificate");
+    assert!(err.to_string().contains("not-a-ca.pem"), "{err}");
+    let err = lifeguard_server::config::Webhook::new("ftp://relay.example/hook", "s").prepare().expect_err("scheme");
+    assert!(err.to_string().contains("http(s)"), "{err}");
+}
+
+/// Posts a critical paste and a harmless one; the receiver (refusing its first call) gets
+/// exactly one signed alert naming the critical one.
+async fn incidents_reach(site: &Site, config: lifeguard_server::config::Config, got: &Deliveries) {
     let server = site.start_with(config).await;
     let device = server.token(Role::Device, Some("police"));
     let mut blocked = event(&uuid(1), "paste_blocked");
@@ -789,11 +829,34 @@ async fn incidents_are_flagged_and_sent_to_signed_webhooks(backend: Backend) {
     let incidents = server.get("/v1/admin/reports?incident=true", Some(&server.token(Role::ItAdmin, None))).await.json();
     assert_eq!(incidents["events"].as_array().map(Vec::len), Some(1));
     server.stop().await;
-    hook.stop(true).await;
+}
+
+/// A managed PostgreSQL needs TLS: `?sslmode=require` (or `verify-full` with `sslrootcert`)
+/// in the database URL, and every connection the server holds is encrypted.
+#[actix_web::test]
+async fn postgres_connections_use_tls_when_the_url_asks() {
+    use sqlx::Connection;
+    let site = Site::new(Backend::Postgres).await;
+    let pg = site.pg.as_ref().expect("postgres");
+    let mut config = site.config();
+    config.database_url = format!("{}?sslmode=require", site.database_url);
+    let server = site.start_with(config).await;
+    let it = server.token(Role::ItAdmin, None);
+    assert_eq!(server.get("/v1/admin/versions", Some(&it)).await.status, 200);
+    let mut admin = sqlx::PgConnection::connect(&pg.admin_url).await.expect("admin connection");
+    let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(bool_and(s.ssl), false) AS all_tls FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = $1")
+        .bind(&pg.name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("pg_stat_ssl");
+    let (n, all_tls): (i64, bool) = (sqlx::Row::get(&row, "n"), sqlx::Row::get(&row, "all_tls"));
+    assert!(n > 0 && all_tls, "{n} connections, all over TLS: {all_tls}");
+    server.stop().await;
 }
 
 on_both_databases!(
     incidents_are_flagged_and_sent_to_signed_webhooks,
+    incident_webhooks_over_tls,
     the_openapi_document_matches_the_routes,
     first_start_serves_the_signed_default_policy_with_etags,
     every_route_checks_tokens_and_roles,

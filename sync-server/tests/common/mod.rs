@@ -26,8 +26,8 @@ pub enum Backend {
 /// A fresh PostgreSQL database, dropped when this is dropped (even when a test panics).
 pub struct PgDatabase {
     pub url: String,
-    admin_url: String,
-    name: String,
+    pub admin_url: String,
+    pub name: String,
 }
 
 fn pg_admin_url() -> String {
