@@ -313,7 +313,7 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) ->
             return Err(ApiError::Conflict(format!("the draft already has {section} `{}`", a.id)));
         }
         list.push(item.clone());
-        lifecycle::validate(&doc)?;
+        lifecycle::validate(&doc).await?;
         let mut after = before.clone();
         after.status = "approved".into();
         after.reviewed_at = Some(now());

@@ -33,17 +33,26 @@ pub fn rfc3339(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Reads a document with lifeguard-core: 422 with every problem if it is not valid.
-pub fn parse(doc: &Value) -> ApiResult<Policy> {
-    Policy::from_json(&doc.to_string()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
+/// Reads a document with lifeguard-core: 422 with every problem if it is not valid. On the
+/// blocking pool: a county's 100,000-host policy takes a tenth of a second to validate, which
+/// must not hold an async worker (and every request queued on it, `/healthz` included).
+pub async fn parse(doc: &Value) -> ApiResult<Policy> {
+    let json = doc.to_string();
+    actix_web::web::block(move || Policy::from_json(&json)).await.map_err(ApiError::internal)?.map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
 }
 
 /// Validates a document that may be stored or published: valid, and within the limits of the
 /// browser rules it compiles to (Chrome refuses an update past them and keeps stale rules).
-pub fn validate(doc: &Value) -> ApiResult<Engine> {
-    let engine = Engine::new(parse(doc)?);
-    engine.check_browser_limits(time::OffsetDateTime::now_utc().unix_timestamp()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))?;
-    Ok(engine)
+/// On the blocking pool, like [`parse`].
+pub async fn validate(doc: &Value) -> ApiResult<Engine> {
+    let json = doc.to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let checked = actix_web::web::block(move || {
+        let engine = Engine::new(Policy::from_json(&json)?);
+        engine.check_browser_limits(now)?;
+        Ok::<_, lifeguard_core::PolicyError>(engine)
+    });
+    checked.await.map_err(ApiError::internal)?.map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
 }
 
 fn audit(who: &Principal, action: &str, target: &str, before: Option<&Value>, after: Option<&Value>) -> AuditEntry {
@@ -122,7 +131,7 @@ where
     for _ in 0..8 {
         let (mut doc, revision) = draft(state).await?;
         let (target, before, after) = edit(&mut doc)?;
-        validate(&doc)?;
+        validate(&doc).await?;
         let entry = audit(who, action, &target, before.as_ref(), after.as_ref());
         let text = doc.to_string();
         match state.store.save_draft(DraftWrite { document: &text, expected_revision: revision }, who.who(), &entry).await? {
@@ -140,7 +149,7 @@ pub async fn put_draft(state: &AppState, who: &Principal, new: Value) -> ApiResu
     if !new.is_object() {
         return Err(ApiError::BadRequest("the policy must be a JSON object".into()));
     }
-    validate(&new)?;
+    validate(&new).await?;
     edit_draft(state, who, "draft.put", |doc| {
         if doc.get("exceptions") != new.get("exceptions") && !(is_empty_list(doc.get("exceptions")) && is_empty_list(new.get("exceptions"))) {
             return Err(ApiError::Forbidden("only the City Manager may add, change or remove exceptions (APP 04.05 §VIII)".into()));
@@ -242,7 +251,7 @@ pub async fn delete_item(state: &AppState, who: &Principal, section: &str, id: &
 pub async fn publish(state: &AppState, who: &Principal, note: &str) -> ApiResult<PolicyVersion> {
     who.require(&[Role::ItAdmin, Role::CityManager])?;
     let (doc, revision) = draft(state).await?;
-    validate(&doc)?;
+    validate(&doc).await?;
     let v = insert_next(state, who, doc, note, None, None, &format!("draft revision {revision}")).await?;
     Ok(v)
 }
@@ -265,7 +274,7 @@ pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) ->
             None => obj.remove("exceptions"),
         };
     }
-    validate(&doc).map_err(|e| match e {
+    validate(&doc).await.map_err(|e| match e {
         ApiError::InvalidPolicy(problems) => ApiError::Conflict(format!(
             "version {to} with today's exceptions (the City Manager's, kept by a rollback) is not a valid policy: {}",
             problems.iter().map(|p| format!("{}: {}", p.at, p.message)).collect::<Vec<_>>().join("; ")

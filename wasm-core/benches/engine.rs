@@ -1,6 +1,7 @@
 //! Benchmarks against DESIGN.md's targets: a URL decision with the default policy plus
 //! 10,000 extra host rules (≤ 1 µs median native), and a scan of 1 MB of English text with
-//! identifiers (≥ 300 MB/s native).
+//! identifiers (≥ 300 MB/s native); and a county's 100,000-host blocklist parsed, validated
+//! and compiled (< 200 ms native), with the server's check of Chrome's rule limits.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lifeguard_core::policy::raw::{RawPolicy, RawSiteRule};
@@ -9,6 +10,8 @@ use std::hint::black_box;
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/policies.rs"]
+mod policies;
 use corpus::{corpus, dense, prose};
 
 /// The default policy with `extra` more host rules, as a large city or county would have.
@@ -93,5 +96,19 @@ fn scan_kinds(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, urls, scan, scan_kinds);
+/// Parse + validate + compile of 100,000 hosts, in rules of 1,000 and in one rule; and the
+/// server's Chrome-limit check on top.
+fn policy_size(c: &mut Criterion) {
+    let mut g = c.benchmark_group("policy_100k_hosts");
+    g.sample_size(10);
+    for per_rule in [1000, 100_000] {
+        let json = policies::county_blocklist(100_000, per_rule);
+        g.bench_with_input(BenchmarkId::new("validate_compile", per_rule), &json, |b, json| b.iter(|| black_box(Engine::from_json(json).expect("valid"))));
+        let engine = Engine::from_json(&json).expect("valid");
+        g.bench_with_input(BenchmarkId::new("browser_limits", per_rule), &engine, |b, e| b.iter(|| black_box(e.check_browser_limits(1_780_000_000).is_ok())));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, urls, scan, scan_kinds, policy_size);
 criterion_main!(benches);

@@ -46,6 +46,9 @@ pub(crate) struct HostIndex {
 impl HostIndex {
     pub(crate) fn build(policy: &Policy) -> HostIndex {
         let mut index = HostIndex::default();
+        // Sized once: rehashing a county's 100,000 hosts as the map grows is most of the cost.
+        let hosts = policy.site_rules.iter().map(|r| r.hosts.len()).chain(policy.tools.iter().map(|t| t.hosts.len())).chain(policy.grants.iter().map(|g| g.hosts.len()));
+        index.map.reserve(hosts.sum());
         for (i, r) in policy.site_rules.iter().enumerate() {
             let layer = if r.department.is_some() { Layer::DepartmentRule } else { Layer::CityRule };
             index.add(&r.hosts, &r.paths, layer, i);

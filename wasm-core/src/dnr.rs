@@ -128,10 +128,20 @@ enum Outcome {
     Redirect { block: bool, source: &'static str },
 }
 
-pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+/// Hosts that share a priority, path and outcome: one navigation rule each.
+type Groups<'p> = BTreeMap<(u32, &'p str, Outcome), Vec<&'p str>>;
+
+/// The navigation rules for this visitor, as groups of hosts.
+fn groups<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, now: i64) -> Groups<'p> {
+    let mut groups: Groups<'p> = BTreeMap::new();
+    for_each_entry(policy, index, department, user, now, |key, host| groups.entry(key).or_default().push(host));
+    groups
+}
+
+/// Calls `f` with the rule key (priority, path, outcome) and host of every index entry that
+/// applies to this visitor.
+fn for_each_entry<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, now: i64, mut f: impl FnMut((u32, &'p str, Outcome), &'p str)) {
     let suspension = policy.suspension_for(department, user, now);
-    // Group hosts that share an outcome, priority and path into one rule.
-    let mut groups: BTreeMap<(u32, &str, Outcome), Vec<&str>> = BTreeMap::new();
     for (host, entries) in &index.map {
         for e in entries {
             let t = e.target as usize;
@@ -173,9 +183,13 @@ pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&st
                 }
             };
             let priority = (layer + 1) * 1_000_000 + (host.len() as u32).min(999) * 1000 + (e.path.len() as u32).min(999);
-            groups.entry((priority, &e.path, outcome)).or_default().push(host);
+            f((priority, &e.path, outcome), host);
         }
     }
+}
+
+pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+    let groups = groups(policy, index, department, user, now);
     let mut rules = Vec::with_capacity(groups.len());
     for (id, ((priority, path, outcome), mut hosts)) in (opts.first_id..).zip(groups.into_iter().rev()) {
         hosts.sort_unstable();
@@ -212,14 +226,14 @@ pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&st
     DnrRuleset { rules, next_change_at: next_change(policy, now) }
 }
 
+/// The tenant headers of the tools that authorize this visitor.
+fn tenant_headers<'p>(policy: &'p Policy, department: Option<&str>, user: Option<&str>) -> Vec<&'p TenantHeader> {
+    policy.tools.iter().filter(|t| t.audience.is_empty() || t.audience.includes(department, user)).flat_map(|t| &t.tenant).collect()
+}
+
 /// The tenant-restriction rules of the tools that authorize this visitor.
 fn tenant_rules(policy: &Policy, department: Option<&str>, user: Option<&str>, first_id: u32) -> Vec<DnrRule> {
-    let headers: Vec<&TenantHeader> = policy
-        .tools
-        .iter()
-        .filter(|t| t.audience.is_empty() || t.audience.includes(department, user))
-        .flat_map(|t| &t.tenant)
-        .collect();
+    let headers = tenant_headers(policy, department, user);
     let mut rules = Vec::new();
     let mut id = first_id;
     let mut push = |action: DnrAction, request_domains: Vec<String>, url_filter: Option<String>| {
@@ -247,14 +261,19 @@ fn tenant_rules(policy: &Policy, department: Option<&str>, user: Option<&str>, f
 /// Whether the rules this policy compiles to, for a visitor of no department and of each
 /// department at `now`, stay within Chrome's limits; past them Chrome refuses the whole
 /// update and the browser keeps stale rules. The problem says what to change.
+/// Counted from the groups [`compile`] would turn into rules, without building them.
 pub(crate) fn check_limits(policy: &Policy, index: &HostIndex, now: i64) -> Result<(), PolicyError> {
-    let opts = DnrOptions { block_page: "chrome-extension://x/b", warn_page: "chrome-extension://x/w", first_id: 1 };
     let visitors = std::iter::once(None).chain(policy.departments.iter().map(|d| Some(d.id.as_str())));
     let mut problems = Vec::new();
     for department in visitors {
-        let set = compile(policy, index, department, None, now, &opts);
-        let regex = set.rules.iter().filter(|r| r.condition.regex_filter.is_some()).count();
-        let unsafe_rules = set.rules.iter().filter(|r| matches!(r.action.kind, "redirect" | "modifyHeaders")).count();
+        let mut keys = std::collections::BTreeSet::new();
+        for_each_entry(policy, index, department, None, now, |key, _| {
+            keys.insert(key);
+        });
+        // Every navigation rule has a regexFilter; redirects and header rules are "unsafe".
+        let regex = keys.len();
+        let redirects = keys.iter().filter(|(_, _, o)| matches!(o, Outcome::Redirect { .. })).count();
+        let unsafe_rules = redirects + tenant_headers(policy, department, None).len();
         let whom = department.map_or_else(|| "staff of no department".to_owned(), |d| format!("department `{d}`"));
         if regex > CHROME_MAX_REGEX_RULES {
             problems.push(Problem::new(

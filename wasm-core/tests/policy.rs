@@ -108,3 +108,36 @@ fn every_problem_is_reported_not_just_the_first() {
     assert_eq!(at, ["site_rules[0] `a`.hosts[0]", "site_rules[1] `b`.category", "site_rules[2] `c`.policy_ref"]);
     assert!(e.to_string().starts_with("invalid policy (3 problems):"), "{e}");
 }
+
+/// A county's imported blocklist: one rule with 100,000 hosts validates (in time linear in
+/// its size: a list scan per host made this minutes long), a duplicate at its end is still
+/// found, and a policy past [`MAX_HOST_ENTRIES`] is refused at once with what to change.
+#[test]
+fn large_blocklists_validate_and_have_a_documented_limit() {
+    use lifeguard_core::policy::MAX_HOST_ENTRIES;
+    use lifeguard_core::policy::raw::RawSiteRule;
+    let rule = |id: &str, hosts: Vec<String>| RawSiteRule {
+        id: id.into(),
+        hosts,
+        category: "general_purpose_ai".into(),
+        action: "block".into(),
+        message: "Not authorized.".into(),
+        policy_ref: "APP 04.05 §IV.1".into(),
+        ..RawSiteRule::default()
+    };
+    let hosts = |n: usize| (0..n).map(|i| format!("tool{i}.vendor{}.example", i % 97)).collect::<Vec<_>>();
+    let mut raw = Policy::default_city().raw().clone();
+    raw.site_rules.push(rule("county-blocklist", hosts(100_000)));
+    let policy = Policy::validate(raw.clone()).expect("100,000 hosts validate");
+    assert_eq!(policy.site_rules().iter().map(|r| r.hosts.len()).max(), Some(100_000));
+
+    raw.site_rules.last_mut().expect("rule").hosts.push("TOOL5.vendor5.example.".into());
+    let e = Policy::validate(raw.clone()).expect_err("a duplicate");
+    assert!(e.problems().iter().any(|p| p.at().contains("hosts[100000]") && p.message().contains("listed twice")), "{e}");
+
+    let mut raw = Policy::default_city().raw().clone();
+    raw.site_rules.push(rule("too-big", hosts(MAX_HOST_ENTRIES + 1)));
+    let e = Policy::validate(raw).expect_err("past the limit");
+    assert_eq!(e.problems().len(), 1, "{e}");
+    assert!(e.problems()[0].message().contains(&format!("Lifeguard allows {MAX_HOST_ENTRIES}")), "{e}");
+}

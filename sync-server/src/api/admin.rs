@@ -341,7 +341,7 @@ async fn preview(state: web::Data<AppState>, _who: Admin, body: super::Object<Pr
         (None, Some(v)) => (document(&state, &v.to_string()).await?, format!("version {v}")),
         (None, None) => (lifecycle::draft(&state).await?.0, "draft".to_owned()),
     };
-    let engine = Engine::new(lifecycle::parse(&doc)?);
+    let engine = Engine::new(lifecycle::parse(&doc).await?);
     let now = match &b.at {
         Some(at) => parse_time("at", at)?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),

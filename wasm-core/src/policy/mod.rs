@@ -26,6 +26,11 @@ use raw::{RawContentRule, RawPolicy, RawSiteRule};
 /// The policy format this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The most host entries (each host once per path prefix of its rule) a policy may name, across
+/// site rules, tools, exceptions and pilots: a county's imported blocklist fits, and checking
+/// and compiling stay well under a second in every inspected page.
+pub const MAX_HOST_ENTRIES: usize = 200_000;
+
 /// The default city policy (APP 04.05), built into the engine.
 pub const DEFAULT_POLICY_JSON: &str = include_str!("../../policy/default-policy.json");
 
@@ -228,6 +233,15 @@ impl Policy {
 
     /// Validates a raw policy.
     pub fn validate(raw: RawPolicy) -> Result<Policy, PolicyError> {
+        // Bounded before any per-host work.
+        let entries = host_entries(&raw);
+        if entries > MAX_HOST_ENTRIES {
+            return Err(PolicyError::single(Problem::new(
+                ProblemKind::Invalid,
+                String::new(),
+                format!("this policy names {entries} host entries (hosts, once per path prefix of their rule); Lifeguard allows {MAX_HOST_ENTRIES}: merge rules, or block whole hosts instead of paths"),
+            )));
+        }
         let mut v = Validator::default();
         if raw.schema_version != SCHEMA_VERSION {
             v.problem(
@@ -241,12 +255,16 @@ impl Policy {
         }
         let mut departments = Vec::new();
         let mut site_rules = Vec::new();
-        let mut city_keys = HashMap::new();
+        // Where each valid rule is written, for the layers' duplicate check.
+        let mut written = Vec::new();
         for (i, r) in raw.site_rules.iter().enumerate() {
-            if let Some(rule) = v.site_rule(&format!("site_rules[{i}]"), r, None, &mut city_keys) {
+            let at = format!("site_rules[{i}]");
+            if let Some(rule) = v.site_rule(&at, r, None) {
                 site_rules.push(rule);
+                written.push(at);
             }
         }
+        let mut layers = vec![(0, site_rules.len())];
         let mut dept_ids = HashMap::new();
         for (d, dept) in raw.departments.iter().enumerate() {
             let at = format!("departments[{d}]");
@@ -254,15 +272,20 @@ impl Policy {
             if let Some(prev) = dept_ids.insert(id.clone(), d) {
                 v.problem(ProblemKind::Duplicate, format!("{at}.id"), format!("department `{id}` is also departments[{prev}]"));
             }
-            let mut keys = HashMap::new();
+            let start = site_rules.len();
             for (i, r) in dept.site_rules.iter().enumerate() {
                 let at = format!("{at}.site_rules[{i}]");
-                if let Some(rule) = v.site_rule(&at, r, Some(departments.len()), &mut keys) {
+                if let Some(rule) = v.site_rule(&at, r, Some(departments.len())) {
                     site_rules.push(rule);
+                    written.push(at);
                 }
             }
+            layers.push((start, site_rules.len()));
             let content_rules = v.content_rules(&format!("{at}.content_rules"), &dept.content_rules);
             departments.push(Department { id, name: dept.name.trim().to_owned(), content_rules });
+        }
+        for (start, end) in layers {
+            v.unique_entries(&written[start..end], &site_rules[start..end]);
         }
         let mut tools = Vec::new();
         let mut tenant_claims = HashMap::new();
@@ -398,6 +421,15 @@ impl Policy {
     }
 }
 
+/// Every host entry a raw policy names: each host once per path prefix of its rule.
+fn host_entries(raw: &RawPolicy) -> usize {
+    let n = |hosts: &[String], paths: &[String]| hosts.len().saturating_mul(paths.len().max(1));
+    let rules = raw.site_rules.iter().chain(raw.departments.iter().flat_map(|d| &d.site_rules)).map(|r| n(&r.hosts, &r.paths));
+    let tools = raw.authorized_tools.iter().map(|t| n(&t.hosts, &t.paths));
+    let grants = raw.exceptions.iter().map(|e| n(&e.hosts, &e.paths)).chain(raw.pilots.iter().map(|p| n(&p.hosts, &p.paths)));
+    rules.chain(tools).chain(grants).fold(0usize, usize::saturating_add)
+}
+
 /// Collects problems while validating.
 #[derive(Default)]
 struct Validator {
@@ -452,9 +484,11 @@ impl Validator {
             self.problem(ProblemKind::Invalid, format!("{at} `{id}`.hosts"), "needs at least one host".into());
         }
         let mut out = Vec::with_capacity(hosts.len());
+        // A set beside the list: a rule may hold a county's whole blocklist (100,000 hosts).
+        let mut seen = std::collections::HashSet::with_capacity(hosts.len());
         for (j, h) in hosts.iter().enumerate() {
             match names::canonical_host(h) {
-                Ok(c) if out.contains(&c) => {
+                Ok(c) if !seen.insert(c.clone()) => {
                     self.problem(ProblemKind::Duplicate, format!("{at} `{id}`.hosts[{j}]"), format!("`{h}` is listed twice"));
                 }
                 Ok(c) => out.push(c),
@@ -519,7 +553,6 @@ impl Validator {
         at: &str,
         r: &RawSiteRule,
         department: Option<usize>,
-        keys: &mut HashMap<(String, String), String>,
     ) -> Option<SiteRule> {
         self.id(at, &r.id);
         let hosts = self.hosts(at, &r.id, &r.hosts);
@@ -531,22 +564,6 @@ impl Validator {
             self.problem(ProblemKind::Invalid, format!("{at} `{}`.action", r.id), e);
         });
         self.policy_ref(at, &r.id, &r.policy_ref);
-        // Two rules on the same host and path in one layer would make the decision depend on
-        // the order of the file; refuse it instead.
-        for h in &hosts {
-            let path_keys: Vec<&str> = if paths.is_empty() { vec![""] } else { paths.iter().map(String::as_str).collect() };
-            for p in path_keys {
-                if let Some(prev) = keys.insert((h.clone(), p.to_owned()), r.id.clone()) {
-                    if prev != r.id {
-                        self.problem(
-                            ProblemKind::Duplicate,
-                            format!("{at} `{}`.hosts", r.id),
-                            format!("`{h}{p}` is already covered by rule `{prev}` in the same list"),
-                        );
-                    }
-                }
-            }
-        }
         Some(SiteRule {
             id: r.id.clone(),
             hosts,
@@ -557,6 +574,30 @@ impl Validator {
             policy_ref: r.policy_ref.clone(),
             department,
         })
+    }
+
+    /// Two rules on the same host and path in one layer would make the decision depend on the
+    /// order of the file: refuse it. `rules` are one layer's, `written` where each is written.
+    /// One pass with borrowed keys, so a county's 100,000-host blocklist costs milliseconds.
+    fn unique_entries(&mut self, written: &[String], rules: &[SiteRule]) {
+        let size = rules.iter().map(|r| r.hosts.len() * r.paths.len().max(1)).sum();
+        let mut keys: HashMap<(&str, &str), &str> = HashMap::with_capacity(size);
+        for (at, r) in written.iter().zip(rules) {
+            let paths: &[String] = &r.paths;
+            for h in &r.hosts {
+                for p in paths.iter().map(String::as_str).chain(paths.is_empty().then_some("")) {
+                    if let Some(prev) = keys.insert((h.as_str(), p), r.id.as_str()) {
+                        if prev != r.id {
+                            self.problem(
+                                ProblemKind::Duplicate,
+                                format!("{at} `{}`.hosts", r.id),
+                                format!("`{h}{p}` is already covered by rule `{prev}` in the same list"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn content_rules(&mut self, at: &str, rules: &[RawContentRule]) -> Vec<ContentRule> {
