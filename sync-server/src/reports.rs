@@ -18,6 +18,9 @@ use crate::store::Event;
 /// Most events in one batch.
 pub const MAX_BATCH: usize = 1000;
 
+/// The oldest an event may be when it arrives, in days.
+pub const MAX_EVENT_AGE_DAYS: i64 = 90;
+
 /// Event kinds that are incidents when their findings reach the configured severity: a paste
 /// that was blocked, or pasted after a warning (§IV.4), and a request the extension's network
 /// check cancelled because its body held data the policy blocks (text that reached the page
@@ -129,6 +132,11 @@ fn validate(raw: RawEvent, device_department: Option<&str>, incident_min: Severi
     if time > now + 24 * 3600 {
         return Err("field `time` is more than a day in the future".into());
     }
+    // A device token can file events, not rewrite history: nothing dated before the window an
+    // extension's queue can plausibly hold (a laptop offline for a season).
+    if time < now - MAX_EVENT_AGE_DAYS * 86400 {
+        return Err(format!("field `time` is more than {MAX_EVENT_AGE_DAYS} days before the server received it"));
+    }
     let host = raw.host.map(|h| host_name(&h)).transpose()?;
     let rule = raw.rule.map(|v| ident("rule", v, 128)).transpose()?;
     let category = raw.category.map(|v| slug("category", v, 64)).transpose()?;
@@ -221,9 +229,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `now` a few days after the events' 2026-01-01.
     fn one(v: Value) -> Checked {
         let Value::Object(m) = v else { panic!("an event is an object") };
-        check(vec![m], Some("police"), Severity::Critical, 1_800_000_000)
+        check(vec![m], Some("police"), Severity::Critical, 1_768_000_000)
     }
 
     #[test]

@@ -130,7 +130,7 @@ async fn operator_commands_and_serve_from_a_config_file() {
 
     // An old event and a recent one, for the purge below.
     let events = json!({"events": [
-        {"id": "00000000-0000-4000-8000-000000000001", "kind": "visit_blocked", "time": "2020-01-01T00:00:00Z", "host": "chatgpt.com"},
+        {"id": "00000000-0000-4000-8000-000000000001", "kind": "visit_blocked", "time": days_ago(60), "host": "chatgpt.com"},
         {"id": "00000000-0000-4000-8000-000000000002", "kind": "visit_blocked", "time": crate_now(), "host": "chatgpt.com"},
     ]});
     let (status, body) = post(&client, &format!("{base}/v1/reports"), Some(&token), &events).await;
@@ -185,6 +185,10 @@ async fn a_fresh_install_makes_the_first_console_account() {
     let (status, body) = post(&client, &format!("{base}/v1/auth/login"), None, &json!({"email": "admin@lifeguard.local", "password": password.trim()})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["role"], "it_admin");
+}
+
+fn days_ago(days: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::days(days)).format(&time::format_description::well_known::Rfc3339).expect("format")
 }
 
 fn crate_now() -> String {

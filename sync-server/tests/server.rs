@@ -15,6 +15,10 @@ fn event(id: &str, kind: &str) -> Value {
            "extension_version": "0.1.0", "policy_version": 1})
 }
 
+fn rfc3339_days_ago(days: i64) -> String {
+    lifeguard_server::lifecycle::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp() - days * 86400)
+}
+
 fn uuid(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
@@ -249,6 +253,18 @@ async fn reports_are_stored_exactly_once_and_never_carry_text(backend: Backend) 
     let out = server.send("POST", "/v1/reports", Some(&device), &json!({"events": [other]})).await.json();
     assert_eq!(out["accepted"], json!([]));
     assert!(out["rejected"][0]["reason"].as_str().unwrap_or("").contains("department"), "{out}");
+
+    // Nor rewrite history: an event dated 1971, or a season before it arrived, is refused;
+    // one from a laptop offline for a month is kept.
+    let dated = |n: u32, time: String| {
+        let mut e = event(&uuid(n), "paste_blocked");
+        e["time"] = json!(time);
+        e
+    };
+    let batch = json!({"events": [dated(8, "1971-01-01T00:00:00Z".into()), dated(9, rfc3339_days_ago(91)), dated(10, rfc3339_days_ago(30))]});
+    let out = server.send("POST", "/v1/reports", Some(&device), &batch).await.json();
+    assert_eq!(out["accepted"], json!([uuid(10)]), "{out}");
+    assert!(out["rejected"].as_array().expect("rejected").iter().all(|r| r["reason"].as_str().unwrap_or("").contains("90 days before")), "{out}");
     server.stop().await;
 }
 
@@ -330,7 +346,7 @@ async fn report_queries_filter_aggregate_export_and_purge(backend: Backend) {
     c["department"] = json!("parks");
     c["host"] = json!("gemini.google.com");
     c["category"] = json!("embedded_ai");
-    c["time"] = json!("2020-01-01T00:00:00Z");
+    c["time"] = json!(rfc3339_days_ago(80));
     server.send("POST", "/v1/reports", Some(&police), &json!({"events": [a, b]})).await;
     server.send("POST", "/v1/reports", Some(&parks), &json!({"events": [c]})).await;
 
@@ -368,8 +384,8 @@ async fn report_queries_filter_aggregate_export_and_purge(backend: Backend) {
     assert!(lines[0].starts_with("id,kind,time,host"));
     assert!(text.contains("us_ssn=3"));
 
-    // Retention: events older than 365 days go, and the count says how many.
-    let removed = server.state.store.purge_events(time::OffsetDateTime::now_utc().unix_timestamp() - 365 * 86400).await.expect("purge");
+    // Retention: events older than 60 days go, and the count says how many.
+    let removed = server.state.store.purge_events(time::OffsetDateTime::now_utc().unix_timestamp() - 60 * 86400).await.expect("purge");
     assert_eq!(removed, 1);
     assert_eq!(ids(&server.get("/v1/admin/reports", Some(&it)).await.json()).len(), 2);
     server.stop().await;

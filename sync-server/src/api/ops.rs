@@ -67,8 +67,9 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 }
 
 /// Prometheus metrics (text exposition format). They count incidents, so they need the
-/// configured `metrics_token` as a bearer token; without one configured they are off.
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(("metrics" = [])), responses(
+/// configured `metrics_token` as a bearer token; without one configured they are off (404),
+/// so the document lists the token as optional.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security((), ("metrics" = [])), responses(
     (status = 200, description = "Counters and gauges.", content_type = "text/plain", body = String),
     (status = 401, description = "No or the wrong metrics token.", body = crate::error::Body),
     (status = 404, description = "Metrics are off (no `metrics_token` configured).", body = crate::error::Body),
