@@ -252,13 +252,24 @@ pub struct Device(pub Principal);
 
 impl FromRequest for Device {
     type Error = ApiError;
-    type Future = Ready<Result<Device, ApiError>>;
+    type Future = Checked<Device>;
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(principal(req).and_then(|p| {
+        let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
+        Box::pin(async move {
+            let (state, p) = checked?;
             p.require(&[Role::Device])?;
+            not_revoked(&state, &p).await?;
             Ok(Device(p))
-        }))
+        })
     }
+}
+
+/// Refuses a device or operator token IT revoked (sessions end with their account instead).
+async fn not_revoked(state: &AppState, p: &Principal) -> Result<(), ApiError> {
+    if p.claims.ver.is_none() && state.revoked.is_revoked(&*state.store, &p.claims.jti).await {
+        return Err(ApiError::Unauthorized("this token was revoked"));
+    }
+    Ok(())
 }
 
 /// A console caller whose session is current, even if its password must be changed first:
@@ -293,6 +304,7 @@ impl FromRequest for Admin {
         Box::pin(async move {
             let (state, p) = checked?;
             p.require(&Role::ADMINS)?;
+            not_revoked(&state, &p).await?;
             if current(&state, &p).await? {
                 return Err(ApiError::Forbidden("choose a new password first (POST /v1/auth/password): this one was set by someone else".into()));
             }

@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod ratelimit;
 pub mod reports;
+pub mod revocations;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -29,6 +29,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
         limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
         login_limiter: Arc::new(RateLimiter::new(config.login_per_minute)),
         devices: Arc::new(crate::devices::DeviceTracker::default()),
+        revoked: Arc::new(crate::revocations::Revocations::new(config.policy_recheck_ms)),
         config: Arc::new(config),
     };
     crate::lifecycle::ensure_initial(&state).await.context("cannot publish the first policy version")?;

@@ -33,4 +33,6 @@ pub struct AppState {
     /// When devices last fetched the policy, until the next flush to the database (tests
     /// call its `flush` to write it at once).
     pub devices: Arc<DeviceTracker>,
+    /// Tokens IT revoked before they expire.
+    pub revoked: Arc<crate::revocations::Revocations>,
 }

@@ -173,6 +173,43 @@ async fn only_a_city_manager_grants_the_city_manager_role(backend: Backend) {
     server.stop().await;
 }
 
+/// A device token read out of the registry, or a lost laptop's: IT revokes it and it stops
+/// working at once, while the rest of the department's devices go on.
+async fn it_revokes_a_device_token(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    let issue = |sub: &str| server.state.tokens.issue(Role::Device, sub, Some("police"), 3600).expect("token").0;
+    let (lost, kept) = (issue("laptop-17"), issue("laptop-18"));
+    assert_eq!(server.get("/v1/policy", Some(&lost)).await.status, 200);
+    let res = server.send("POST", "/v1/admin/tokens/revoke", Some(&it), &json!({"token": lost})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["subject"], "laptop-17");
+    assert_eq!(res.json()["newly_revoked"], true);
+    let refused = server.get("/v1/policy", Some(&lost)).await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.text().contains("revoked"), "{}", refused.text());
+    let event = json!({"events": [{"id": "00000000-0000-4000-8000-000000000001", "kind": "visit_blocked", "time": lifeguard_server::lifecycle::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp())}]});
+    assert_eq!(server.send("POST", "/v1/reports", Some(&lost), &event).await.status, 401);
+    assert_eq!(server.get("/v1/policy", Some(&kept)).await.status, 200);
+    assert_eq!(server.send("POST", "/v1/reports", Some(&kept), &event).await.status, 200);
+    // Again: nothing changes.
+    assert_eq!(server.send("POST", "/v1/admin/tokens/revoke", Some(&it), &json!({"token": lost})).await.json()["newly_revoked"], false);
+    // A second replica on the same database refuses it too (within policy_recheck_ms).
+    let replica = site.start().await;
+    assert_eq!(replica.get("/v1/policy", Some(&lost)).await.status, 401);
+    assert_eq!(replica.get("/v1/policy", Some(&kept)).await.status, 200);
+    replica.stop().await;
+    // Not a token of this server, a console session, or not IT: refused.
+    assert_eq!(server.send("POST", "/v1/admin/tokens/revoke", Some(&it), &json!({"token": "eyJhbGciOiJub25lIn0.e30."})).await.status, 422);
+    let auditor = server.token(Role::Auditor, None);
+    assert_eq!(server.send("POST", "/v1/admin/tokens/revoke", Some(&auditor), &json!({"token": kept})).await.status, 403);
+    let audit = server.get("/v1/admin/audit?action=token.revoke", Some(&it)).await.json();
+    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1), "{audit}");
+    assert!(!audit.to_string().contains(&lost), "the token itself is never stored");
+    server.stop().await;
+}
+
 /// A department head replaces the staff list of a tool IT restricted, and nothing else.
 async fn department_heads_keep_tool_staff_lists(backend: Backend) {
     let site = Site::new(backend).await;
@@ -253,6 +290,7 @@ on_both_databases!(
     console_accounts_are_managed_by_it,
     sessions_end_with_their_account,
     only_a_city_manager_grants_the_city_manager_role,
+    it_revokes_a_device_token,
     department_heads_keep_tool_staff_lists,
     console_pages_carry_security_headers,
     the_server_hosts_the_extension_for_force_install,

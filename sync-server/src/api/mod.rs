@@ -13,6 +13,7 @@ mod ops;
 mod staff;
 mod sessions;
 mod sync;
+mod tokens;
 mod users;
 
 use actix_web::body::MessageBody;
@@ -49,6 +50,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(extension::routes)
                     .configure(users::routes)
                     .configure(staff::routes)
+                    .configure(tokens::routes)
                     .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) })),
             );
     }

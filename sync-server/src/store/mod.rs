@@ -109,6 +109,21 @@ pub struct User {
     pub must_change_password: bool,
 }
 
+/// A token IT revoked before its expiry.
+#[derive(Debug, Clone)]
+pub struct RevokedToken {
+    /// The token's `jti`.
+    pub jti: String,
+    /// Its subject (a device label, an operator).
+    pub subject: String,
+    /// Its role.
+    pub role: String,
+    /// Its department.
+    pub department: Option<String>,
+    /// When it would have expired (Unix seconds).
+    pub expires_at: i64,
+}
+
 /// A report event as stored: ids, hosts and counts, never page text.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Event {
@@ -298,6 +313,10 @@ pub trait Store: Send + Sync + 'static {
     /// `expected_epoch` (so a change made meanwhile is never overwritten), with its audit
     /// entry: [`Write::Stale`] if the account exists (create), or is gone or changed (replace).
     async fn save_user(&self, user: &User, expected_epoch: Option<i64>, audit: &AuditEntry) -> anyhow::Result<Write>;
+    /// Records a revoked token with its audit entry ([`Write::Stale`]: it was revoked already).
+    async fn revoke_token(&self, token: &RevokedToken, audit: &AuditEntry) -> anyhow::Result<Write>;
+    /// The ids of revoked tokens that have not expired by `now`.
+    async fn revoked_tokens(&self, now: i64) -> anyhow::Result<Vec<String>>;
     /// Deletes a console account, with its audit entry; [`Write::Stale`] if there is none.
     async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write>;
 

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
 use super::{
-    Aggregates, Approval, AuditEntry, AuditFilter, AuditRecord, Count, DeviceSeen, Draft, DraftWrite, Event, EventFilter, PolicyVersion, Store, User, Write,
+    Aggregates, Approval, AuditEntry, AuditFilter, AuditRecord, Count, DeviceSeen, Draft, DraftWrite, Event, EventFilter, PolicyVersion, RevokedToken, Store, User, Write,
 };
 
 /// The store on this database.
@@ -322,6 +322,31 @@ impl Store for SqlStore {
         write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Write::Done)
+    }
+
+    async fn revoke_token(&self, t: &RevokedToken, audit: &AuditEntry) -> anyhow::Result<Write> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let n = sqlx::query("INSERT INTO revoked_tokens (jti, subject, role, department, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (jti) DO NOTHING")
+            .bind(&t.jti)
+            .bind(&t.subject)
+            .bind(&t.role)
+            .bind(&t.department)
+            .bind(t.expires_at)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Ok(Write::Stale);
+        }
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Write::Done)
+    }
+
+    async fn revoked_tokens(&self, at: i64) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query("SELECT jti FROM revoked_tokens WHERE expires_at > $1").bind(at).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| r.try_get("jti")).collect::<sqlx::Result<_>>()?)
     }
 
     async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write> {

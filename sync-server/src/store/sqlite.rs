@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "devices", include_str!("../../migrations/sqlite/0002_devices.sql")),
     (3, "network_guard", include_str!("../../migrations/sqlite/0003_network_guard.sql")),
     (4, "sessions", include_str!("../../migrations/sqlite/0004_sessions.sql")),
+    (5, "revoked_tokens", include_str!("../../migrations/sqlite/0005_revoked_tokens.sql")),
 ];
 
 /// The database holds who pasted what kind of data where: readable by the server's user
