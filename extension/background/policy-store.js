@@ -1,18 +1,37 @@
 /**
  * The policy this browser enforces: the last good signed bundle from the server, kept in
- * chrome.storage.local across restarts, or, before the first sync, the default city policy
- * built into lifeguard-core.
+ * chrome.storage.local across restarts as it was received (the JWS), or, before the first
+ * sync, the default city policy built into lifeguard-core.
  *
  * The service worker may be stopped at any time, so the compiled engine is a cache that is
- * rebuilt from storage on demand; storage is the truth.
+ * rebuilt from storage on demand. Content scripts can write chrome.storage.local, so what is
+ * kept there is not trusted: every load verifies the bundle's signature again with the key
+ * that verified it when it was accepted, and checks its version against the highest one
+ * accepted, both kept in the trust store (trust-store.js), which content scripts cannot
+ * write. Version, expiry and document come from the verified payload only. A kept bundle
+ * that fails is discarded and reported (`policy_tampered`, {@link onPolicyTampered}); the
+ * built-in policy is enforced until the next genuine sync, never no policy.
  */
 import { storage } from '../shared/chrome.js';
 import { STORAGE } from '../shared/messages.js';
 import { compile, defaultPolicyJson, loadEngine } from '../shared/engine.js';
 import { errorText } from '../shared/errors.js';
+import { importPublicKey, verifyBundle } from './jws.js';
+import { TRUST, readTrust, writeTrust } from './trust-store.js';
 
 /**
+ * What chrome.storage.local keeps (untrusted until verified again).
+ * @typedef {object} KeptBundle
+ * @property {string} jws the signed bundle as the server sent it
+ * @property {string|null} etag the server's ETag for it
+ * @property {number} receivedAt ms since the epoch
+ */
+
+/**
+ * A verified bundle.
  * @typedef {object} StoredPolicy
+ * @property {string} jws the signed bundle as received
+ * @property {string} key the policy key (raw Ed25519, base64url) that verified it
  * @property {number} version
  * @property {string|null} publishedAt
  * @property {string|null} [expiresAt] RFC 3339, from the signed bundle: after it the policy is
@@ -66,14 +85,89 @@ function build(stored, compiled) {
   };
 }
 
+/** @type {Set<(reason: string) => void>} */
+const tamperListeners = new Set();
+
+/**
+ * Calls `listener` when a kept bundle fails verification on load and is discarded.
+ * @param {(reason: string) => void} listener
+ */
+export function onPolicyTampered(listener) {
+  tamperListeners.add(listener);
+}
+
 /** The policy in force, compiled. */
 export function currentPolicy() {
   current ??= (async () => {
     await loadEngine();
-    const { [STORAGE.policy]: stored } = await storage.get('local', STORAGE.policy);
-    return build(stored ?? null);
+    const { [STORAGE.policy]: kept } = await storage.get('local', STORAGE.policy);
+    if (!kept) return build(null);
+    let stored;
+    try {
+      stored = await verifyKept(kept);
+    } catch (e) {
+      const reason = errorText(e);
+      console.error('Lifeguard: the kept policy bundle does not verify; it is discarded and the built-in policy enforced until the next sync:', reason);
+      await storage.remove('local', STORAGE.policy);
+      // After this load resolves: listeners report it, and a report reads the policy in force.
+      setTimeout(() => {
+        for (const l of tamperListeners) l(reason);
+      }, 0);
+      return build(null);
+    }
+    return build(stored);
   })();
   return current;
+}
+
+/**
+ * Verifies what chrome.storage.local holds as the policy, as if it had just arrived.
+ * @param {any} kept
+ * @returns {Promise<StoredPolicy>}
+ */
+async function verifyKept(kept) {
+  if (typeof kept?.jws !== 'string') throw new Error('the kept policy is not a signed bundle');
+  const [key, highest] = await Promise.all([readTrust(TRUST.bundleKey), readTrust(TRUST.highest)]);
+  if (typeof key !== 'string') throw new Error('no key that verified a bundle is known');
+  const { payload, policyJson } = await verifyBundle(kept.jws, await importPublicKey(key));
+  if (Number.isSafeInteger(highest?.version) && payload.version < highest.version) {
+    throw new Error(`the kept bundle is version ${payload.version}, older than version ${highest.version} accepted before`);
+  }
+  return {
+    jws: kept.jws,
+    key,
+    version: payload.version,
+    publishedAt: payload.published_at ?? null,
+    expiresAt: payload.expires_at,
+    policyJson,
+    etag: typeof kept.etag === 'string' ? kept.etag : null,
+    receivedAt: Number.isFinite(kept.receivedAt) ? kept.receivedAt : 0,
+  };
+}
+
+/**
+ * Keeps a verified bundle: the JWS in chrome.storage.local, then (only once that is written)
+ * the key and the version floor in the trust store.
+ * @param {StoredPolicy} s
+ */
+async function keep(s) {
+  /** @type {KeptBundle} */
+  const kept = { jws: s.jws, etag: s.etag, receivedAt: s.receivedAt };
+  await storage.set('local', { [STORAGE.policy]: kept });
+  await writeTrust(TRUST.bundleKey, s.key);
+  const highest = await readTrust(TRUST.highest);
+  if (!(Number.isSafeInteger(highest?.version) && highest.version >= s.version)) {
+    await writeTrust(TRUST.highest, { version: s.version, at: Date.now() });
+  }
+}
+
+/**
+ * The highest policy version this browser has accepted (0 before the first).
+ * @returns {Promise<number>}
+ */
+async function highestAccepted() {
+  const highest = await readTrust(TRUST.highest);
+  return Number.isSafeInteger(highest?.version) ? highest.version : 0;
 }
 
 /**
@@ -87,16 +181,21 @@ export async function acceptPolicy(next) {
   if (held.stored && next.version < held.stored.version) {
     throw new Error(`refused policy version ${next.version}: this browser already enforces version ${held.stored.version}`);
   }
+  // Also after a kept bundle was discarded: an older genuine bundle replayed is a rollback.
+  const floor = await highestAccepted();
+  if (next.version < floor) {
+    throw new Error(`refused policy version ${next.version}: this browser has accepted version ${floor} already`);
+  }
   if (held.stored && next.version === held.stored.version) {
     if (next.policyJson !== held.stored.policyJson) {
       throw new Error(`refused policy version ${next.version}: a different document with the same version is already enforced`);
     }
-    // The same policy again: re-signed with a later expiry, or the ETag was lost. Keep it,
-    // remember the new ETag and the later expiry (an older signing never shortens it).
+    // The same policy again: re-signed with a later expiry, or the ETag was lost. Keep the
+    // signing with the later expiry (an older signing never shortens it) and the new ETag.
     const expiresAt = later(held.stored.expiresAt ?? null, next.expiresAt ?? null);
-    await storage.set('local', { [STORAGE.policy]: { ...held.stored, etag: next.etag, expiresAt } });
-    held.stored.etag = next.etag;
-    held.stored.expiresAt = expiresAt;
+    const signed = expiresAt === next.expiresAt && expiresAt !== held.stored.expiresAt ? { jws: next.jws, key: next.key } : {};
+    Object.assign(held.stored, signed, { etag: next.etag, expiresAt });
+    await keep(held.stored);
     return 'same';
   }
   let engine;
@@ -105,7 +204,7 @@ export async function acceptPolicy(next) {
   } catch (e) {
     throw new Error(`refused policy version ${next.version}: it does not compile: ${errorText(e)}`);
   }
-  await storage.set('local', { [STORAGE.policy]: next });
+  await keep(next);
   const built = build(next, engine);
   current = Promise.resolve(built);
   for (const l of listeners) l(built);

@@ -16,9 +16,10 @@ import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
-import { currentPolicy, freshness, onPolicyChanged } from './policy-store.js';
+import { currentPolicy, freshness, onPolicyChanged, onPolicyTampered } from './policy-store.js';
 import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
 import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
+import { TRUST, readTrust, writeTrust } from './trust-store.js';
 import { claimVisit, onNavigationStart, takeShownWarning } from './visits.js';
 
 /**
@@ -42,13 +43,12 @@ function applyPolicy({ force = false } = {}) {
   return applying;
 }
 
-const STALE_REPORTED_KEY = 'staleReported';
-
 /**
  * Reports a stale policy (a server bundle past its `expires_at`, still enforced) once per
  * bundle: the bundle's version and expiry are remembered, so later wakes, syncs that fail
- * and restarts report nothing more until another bundle goes stale. Serialised, because a
- * sync alarm and "Sync now" can both ask.
+ * and restarts report nothing more until another bundle goes stale (the marker is in the
+ * trust store, so a page cannot silence the report). Serialised, because a sync alarm and
+ * "Sync now" can both ask.
  */
 let staleCheck = Promise.resolve();
 function reportIfStale() {
@@ -58,9 +58,8 @@ function reportIfStale() {
       const { expiresAt, stale } = freshness(policy);
       if (!stale || !policy.stored) return;
       const bundle = `${policy.stored.version}@${expiresAt}`;
-      const { [STALE_REPORTED_KEY]: reported } = await storage.get('local', STALE_REPORTED_KEY);
-      if (reported === bundle) return;
-      await storage.set('local', { [STALE_REPORTED_KEY]: bundle });
+      if ((await readTrust(TRUST.staleReported)) === bundle) return;
+      await writeTrust(TRUST.staleReported, bundle);
       await record({ kind: 'policy_stale', action: 'enforced' });
     })
     .catch((e) => console.error('Lifeguard: checking the policy expiry failed', e));
@@ -98,6 +97,15 @@ onStartup(() => {
 onPolicyChanged((policy) => {
   applyPolicy();
   checkAiExtensions(policy.document()).catch(() => {});
+});
+
+// A kept bundle that did not verify was discarded (policy-store.js): the built-in policy is
+// in force; say so to the server and fetch the genuine bundle at once.
+onPolicyTampered(() => {
+  record({ kind: 'policy_tampered', action: 'refused' })
+    .then(() => syncNow())
+    .then(() => flush({ force: true }))
+    .catch((e) => console.error('Lifeguard: recovering from a discarded policy failed', e));
 });
 
 onConfigChanged(() => {
@@ -163,6 +171,12 @@ onMessage(async (message, sender) => {
       return onInspect(message.parts, message.via, message.prior, sender);
     case MSG.decidePage:
       return { ok: true, decision: await decide(sender.url ?? '') };
+    case MSG.pagePolicy: {
+      // The verified policy in force, for the guards that run the engine in the page: they
+      // never read the policy from storage, which pages' content scripts can write.
+      const [policy, person] = await Promise.all([currentPolicy(), who()]);
+      return { ok: true, policyJson: policy.stored ? policy.stored.policyJson : null, who: person };
+    }
     case MSG.decideVisit:
       return { ok: true, decision: await decide(message.url) };
     case MSG.pageShown:

@@ -6,7 +6,9 @@
  * The signing key comes from managed storage (`policyPublicKey`, which the deployment
  * templates require). Without it, the key the server offers at `/v1/policy/key` is pinned on
  * first contact (trust on first use, for test set-ups such as scripts/run.sh; the popup
- * warns), and a later change of key is refused until IT configures the key explicitly.
+ * warns), and a later change of key is refused until IT configures the key explicitly. The
+ * pinned key lives in the trust store (trust-store.js), where no content script can replace
+ * it with a rogue server's.
  */
 import { alarms, storage } from '../shared/chrome.js';
 import { errorText } from '../shared/errors.js';
@@ -14,10 +16,10 @@ import { readConfig } from './config.js';
 import { importPublicKey, verifyBundle } from './jws.js';
 import { networkGuardStatus } from './network-guard.js';
 import { acceptPolicy, currentPolicy } from './policy-store.js';
+import { TRUST, readTrust, writeTrust } from './trust-store.js';
 
 export const SYNC_ALARM = 'policy-sync';
 const STATUS_KEY = 'syncStatus';
-const PINNED_KEY = 'pinnedPolicyKey';
 
 /**
  * @typedef {object} SyncStatus
@@ -50,21 +52,21 @@ export async function scheduleSync() {
 }
 
 /**
- * The key bundles must be signed with.
+ * The key bundles must be signed with: the key itself and its raw form (base64url).
  * @param {import('./config.js').Config} config
- * @returns {Promise<CryptoKey>}
+ * @returns {Promise<{key: CryptoKey, raw: string}>}
  */
 async function policyKey(config) {
-  if (config.policyPublicKey) return importPublicKey(config.policyPublicKey);
-  const { [PINNED_KEY]: pinned } = await storage.get('local', PINNED_KEY);
-  if (pinned?.server === config.serverUrl) return importPublicKey(pinned.key);
+  if (config.policyPublicKey) return { key: await importPublicKey(config.policyPublicKey), raw: config.policyPublicKey };
+  const pinned = await readTrust(TRUST.pinnedKey);
+  if (pinned?.server === config.serverUrl && typeof pinned.key === 'string') return { key: await importPublicKey(pinned.key), raw: pinned.key };
   const res = await fetch(`${config.serverUrl}/v1/policy/key`, { cache: 'no-store' });
   if (!res.ok) throw new Error(`the server answered ${res.status} for its policy key`);
   const body = await res.json();
   if (typeof body.public_key !== 'string') throw new Error('the server did not send a policy key');
   const key = await importPublicKey(body.public_key);
-  await storage.set('local', { [PINNED_KEY]: { server: config.serverUrl, key: body.public_key, at: Date.now() } });
-  return key;
+  await writeTrust(TRUST.pinnedKey, { server: config.serverUrl, key: body.public_key, at: Date.now() });
+  return { key, raw: body.public_key };
 }
 
 /** @type {Promise<'not-configured'|'unchanged'|'updated'|'failed'>|null} */
@@ -105,9 +107,11 @@ async function doSync() {
   }
   const jws = await res.text();
   try {
-    const key = await policyKey(config);
+    const { key, raw } = await policyKey(config);
     const { payload, policyJson } = await verifyBundle(jws, key);
     const outcome = await acceptPolicy({
+      jws: jws.trim(),
+      key: raw,
       version: payload.version,
       publishedAt: payload.published_at ?? null,
       expiresAt: payload.expires_at,

@@ -125,16 +125,23 @@ export async function startGuard({ replayed, holding }) {
   }
   showToolNoticeIfAuthorized();
 
+  // The policy comes from the service worker, which verified it; storage only says when to
+  // ask again (a page's content script could write anything there).
   async function refresh() {
-    const got = await storage.get('local', [STORAGE.policy, STORAGE.who]);
+    const reply = await send({ type: MSG.pagePolicy });
+    if (!reply.ok) {
+      console.error('Lifeguard: the policy in force could not be read; keeping the previous one', reply.error);
+      return;
+    }
     try {
-      const next = compile(got[STORAGE.policy]?.policyJson);
+      const next = compile(/** @type {string|null} */ (reply.policyJson));
       state.engine?.free();
       state.engine = next;
     } catch (e) {
-      console.error('Lifeguard: the stored policy does not compile; keeping the previous one', e);
+      console.error('Lifeguard: the policy in force does not compile here; keeping the previous one', e);
     }
-    state.who = got[STORAGE.who] ?? { department: null, user: null };
+    const who = /** @type {any} */ (reply.who);
+    state.who = { department: typeof who?.department === 'string' ? who.department : null, user: typeof who?.user === 'string' ? who.user : null };
   }
 
   async function showToolNoticeIfAuthorized() {

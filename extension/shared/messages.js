@@ -3,7 +3,8 @@
  *
  * Every `chrome.runtime.sendMessage` in the extension sends a {@link Message} and gets a
  * {@link Reply}. The service worker is the only receiver; it checks who sent each message
- * (a content script on a web page may only send `report`, `inspect` and `decidePage`;
+ * (a content script on a web page may only send `report`, `inspect`, `decidePage` and
+ * `pagePolicy`, which answers the verified policy document in force, null for the built-in one;
  * extension pages may send everything) because a compromised renderer can send any message
  * its content script can.
  *
@@ -123,6 +124,7 @@
  *   | {type: 'report', event: PasteReport}
  *   | {type: 'inspect', parts: RawPart[], via: Via, prior?: string}
  *   | {type: 'decidePage'}
+ *   | {type: 'pagePolicy'}
  *   | {type: 'status'}
  *   | {type: 'syncNow'}} Message
  */
@@ -140,19 +142,24 @@ export const MSG = Object.freeze({
   report: 'report',
   inspect: 'inspect',
   decidePage: 'decidePage',
+  pagePolicy: 'pagePolicy',
   status: 'status',
   syncNow: 'syncNow',
 });
 
 /** The only messages a content script (a web page's renderer) may send. */
-export const CONTENT_MESSAGES = new Set([MSG.report, MSG.inspect, MSG.decidePage]);
+export const CONTENT_MESSAGES = new Set([MSG.report, MSG.inspect, MSG.decidePage, MSG.pagePolicy]);
 
 /** Report kinds a content script may send (pastes, and sends of typed text). */
 export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed', 'send_blocked', 'send_proceeded', 'send_cancelled']);
 
-/** Keys in chrome.storage.local that content scripts read. */
+/**
+ * Keys in chrome.storage.local that content scripts watch. Content scripts can write there
+ * too, so nothing read from it is trusted as is: the service worker verifies the bundle on
+ * every load, and content scripts only take a change as the cue to ask it (`pagePolicy`).
+ */
 export const STORAGE = Object.freeze({
-  /** The last good policy bundle: {@link import('../background/policy-store.js').StoredPolicy}. */
+  /** The last good policy bundle as received: {@link import('../background/policy-store.js').KeptBundle}. */
   policy: 'policy',
   /** Who is browsing: `{department, user}`. */
   who: 'who',

@@ -37,6 +37,7 @@ export const KIND_LABELS = /** @type {Record<string, string>} */ ({
   reports_dropped: 'Reports dropped',
   rules_refused: 'Browser refused the rules',
   policy_stale: 'Policy out of date on a device',
+  policy_tampered: 'Stored policy tampered with on a device',
 });
 
 const PALETTE = ['#b3261e', '#d98c00', '#1a7f37', '#0b5cad', '#7b3fa0', '#00838f', '#6d4c41', '#c2185b', '#546e7a', '#9e9d24', '#5c6bc0'];
