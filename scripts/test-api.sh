@@ -21,7 +21,20 @@ data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$LIFEGUARD_BIN" serve --data-dir "$data" --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+# A graceful stop takes at most the server's 30 s shutdown timeout; past 40 s it is a bug:
+# say so loudly (with the server's last log lines), then kill it so CI never hangs on it.
+stop_server() {
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "!! lifeguard serve did not stop within 40 s of SIGTERM; killing it. Its last log lines:" >&2
+    tail -n 20 "$data/serve.log" >&2
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap stop_server EXIT
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
 
 export LIFEGUARD_IT_TOKEN LIFEGUARD_DEVICE_TOKEN
