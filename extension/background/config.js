@@ -7,6 +7,7 @@
  */
 import { profileEmail, storage } from '../shared/chrome.js';
 import { STORAGE } from '../shared/messages.js';
+import { TRUST, readTrust, writeTrust } from './trust-store.js';
 
 /**
  * @typedef {object} Config
@@ -59,31 +60,42 @@ export async function readConfig() {
   };
 }
 
+/** Who is browsing, as last read from the trust store by this worker. */
+/** @type {{department: string|null, user: string|null}|null} */
+let cached = null;
+
 /**
  * Who is browsing: the department from managed storage, the profile's e-mail when the
- * browser is signed in. Stored where content scripts can read it (they rate pastes for
- * this person's department).
+ * browser is signed in. Kept in the trust store (trust-store.js), not in chrome.storage.local,
+ * where a page's content script could name another department or person; a change is
+ * announced in chrome.storage.local (`STORAGE.who`, a time only) as the cue for content
+ * scripts and the network line to ask again.
  * @returns {Promise<{department: string|null, user: string|null}>}
  */
 export async function refreshWho() {
   const [config, user] = await Promise.all([readConfig(), profileEmail()]);
-  const who = { department: config.department, user };
-  const { [STORAGE.who]: old } = await storage.get('local', STORAGE.who);
-  if (old?.department !== who.department || old?.user !== who.user) {
-    await storage.set('local', { [STORAGE.who]: who });
+  const next = { department: config.department, user };
+  const old = await who();
+  if (old.department !== next.department || old.user !== next.user) {
+    await writeTrust(TRUST.who, next);
+    cached = next;
+    await storage.set('local', { [STORAGE.who]: { changedAt: Date.now() } });
   }
-  return who;
+  return next;
 }
 
 /**
- * Who is browsing, as last stored; never waits for managed storage (its first read takes
+ * Who is browsing, as last kept; never waits for managed storage (its first read takes
  * seconds, and enforcement must not wait for it). Before the first read: nobody in
  * particular, which gets the city-wide rules.
  * @returns {Promise<{department: string|null, user: string|null}>}
  */
 export async function who() {
-  const { [STORAGE.who]: w } = await storage.get('local', STORAGE.who);
-  return w ?? { department: null, user: null };
+  if (!cached) {
+    const kept = await readTrust(TRUST.who);
+    if (kept) cached = { department: typeof kept.department === 'string' ? kept.department : null, user: typeof kept.user === 'string' ? kept.user : null };
+  }
+  return cached ?? { department: null, user: null };
 }
 
 /**

@@ -116,8 +116,11 @@ export function startNetworkGuard() {
   let personChanged = false;
   storage.onChanged((changes, area) => {
     if (area !== 'local' || !(STORAGE.who in changes)) return;
-    state.person = /** @type {typeof state.person|undefined} */ (changes[STORAGE.who].newValue) ?? { department: null, user: null };
+    // Only a cue (a page could write it): who is browsing is read from the trust store.
     personChanged = true;
+    who().then((person) => {
+      state.person = person;
+    }, () => {});
   });
   onConfigChanged(() => {
     readConfig().then(useConfig, () => {});

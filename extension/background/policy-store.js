@@ -102,9 +102,19 @@ export function currentPolicy() {
     await loadEngine();
     const { [STORAGE.policy]: kept } = await storage.get('local', STORAGE.policy);
     if (!kept) return build(null);
+    let trust;
+    try {
+      trust = await Promise.all([readTrust(TRUST.bundleKey), readTrust(TRUST.highest)]);
+    } catch (e) {
+      // The trust store cannot be read (not that the bundle is bad): enforce the built-in
+      // policy for now, keep the bundle, and try again on the next load.
+      console.error('Lifeguard: the trust store cannot be read; enforcing the built-in policy', e);
+      current = null;
+      return build(null);
+    }
     let stored;
     try {
-      stored = await verifyKept(kept);
+      stored = await verifyKept(kept, ...trust);
     } catch (e) {
       const reason = errorText(e);
       console.error('Lifeguard: the kept policy bundle does not verify; it is discarded and the built-in policy enforced until the next sync:', reason);
@@ -123,11 +133,12 @@ export function currentPolicy() {
 /**
  * Verifies what chrome.storage.local holds as the policy, as if it had just arrived.
  * @param {any} kept
+ * @param {unknown} key the trust store's key that verified the bundle in force
+ * @param {any} highest the trust store's highest version accepted
  * @returns {Promise<StoredPolicy>}
  */
-async function verifyKept(kept) {
+async function verifyKept(kept, key, highest) {
   if (typeof kept?.jws !== 'string') throw new Error('the kept policy is not a signed bundle');
-  const [key, highest] = await Promise.all([readTrust(TRUST.bundleKey), readTrust(TRUST.highest)]);
   if (typeof key !== 'string') throw new Error('no key that verified a bundle is known');
   const { payload, policyJson } = await verifyBundle(kept.jws, await importPublicKey(key));
   if (Number.isSafeInteger(highest?.version) && payload.version < highest.version) {

@@ -1,7 +1,8 @@
 /**
  * What the extension trusts the policy with, kept where no web page's content script can
  * write: the key pinned on first contact, the key that verified the bundle in force, the
- * highest policy version accepted (anti-rollback) and the stale bundle already reported.
+ * highest policy version accepted (anti-rollback), who is browsing, and the stale bundle
+ * already reported.
  *
  * chrome.storage.local (and sync) can be written by content scripts, so a compromised
  * renderer could pin a rogue server's key or claim a huge version there. chrome.storage.session
@@ -27,6 +28,8 @@ export const TRUST = Object.freeze({
   bundleKey: 'bundleKey',
   /** `{version, at}`: the highest policy version this browser has accepted. */
   highest: 'highestPolicyVersion',
+  /** `{department, user}`: who is browsing, from managed storage and the profile (config.js). */
+  who: 'who',
   /** `"version@expires_at"`: the stale bundle already reported as `policy_stale`. */
   staleReported: 'staleReported',
 });

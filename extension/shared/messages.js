@@ -161,7 +161,7 @@ export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_r
 export const STORAGE = Object.freeze({
   /** The last good policy bundle as received: {@link import('../background/policy-store.js').KeptBundle}. */
   policy: 'policy',
-  /** Who is browsing: `{department, user}`. */
+  /** When who is browsing last changed (`{changedAt}`); who it is, the service worker says. */
   who: 'who',
 });
 
