@@ -183,11 +183,6 @@ impl Principal {
         &self.actor
     }
 
-    /// The account a console session belongs to; `None` for operator and device tokens.
-    pub fn account(&self) -> Option<&str> {
-        self.claims.ver.map(|_| self.claims.sub.as_str())
-    }
-
     /// Fails with 403 unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.contains(&self.claims.role) {
@@ -225,13 +220,11 @@ fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
 }
 
 /// A console session still matches its account: the account exists with the token's role,
-/// department and session epoch. Returns whether the account must change its password first.
-async fn current(state: &AppState, p: &Principal) -> Result<bool, ApiError> {
-    let Some(ver) = p.claims.ver else { return Ok(false) };
-    let user = state.store.user(&p.claims.sub).await?;
-    let same = user.as_ref().is_some_and(|u| u.session_epoch == ver && u.role == p.claims.role.as_str() && u.department == p.claims.department);
-    match user {
-        Some(u) if same => Ok(u.must_change_password),
+/// department and session epoch. Returns that account; `None` for an operator token.
+async fn current(state: &AppState, p: &Principal) -> Result<Option<crate::store::User>, ApiError> {
+    let Some(ver) = p.claims.ver else { return Ok(None) };
+    match state.store.user(&p.claims.sub).await? {
+        Some(u) if u.session_epoch == ver && u.role == p.claims.role.as_str() && u.department == p.claims.department => Ok(Some(u)),
         _ => Err(ApiError::Unauthorized("this session has ended: sign in again")),
     }
 }
@@ -272,22 +265,30 @@ async fn not_revoked(state: &AppState, p: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Any console caller: a console role, a token not revoked, and a session still matching its
+/// account (returned; `None` for an operator token).
+fn console(req: &HttpRequest) -> Checked<(Principal, Option<crate::store::User>)> {
+    let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
+    Box::pin(async move {
+        let (state, p) = checked?;
+        p.require(&Role::ADMINS)?;
+        not_revoked(&state, &p).await?;
+        let account = current(&state, &p).await?;
+        Ok((p, account))
+    })
+}
+
 /// A console caller whose session is current, even if its password must be changed first:
-/// for changing the password and signing out.
+/// for changing the password and signing out. Carries the session's account as just read.
 #[derive(Debug, Clone)]
-pub struct Session(pub Principal);
+pub struct Session(pub Principal, pub Option<crate::store::User>);
 
 impl FromRequest for Session {
     type Error = ApiError;
     type Future = Checked<Session>;
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
-        Box::pin(async move {
-            let (state, p) = checked?;
-            p.require(&Role::ADMINS)?;
-            current(&state, &p).await?;
-            Ok(Session(p))
-        })
+        let checked = console(req);
+        Box::pin(async move { checked.await.map(|(p, account)| Session(p, account)) })
     }
 }
 
@@ -300,12 +301,10 @@ impl FromRequest for Admin {
     type Error = ApiError;
     type Future = Checked<Admin>;
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
+        let checked = console(req);
         Box::pin(async move {
-            let (state, p) = checked?;
-            p.require(&Role::ADMINS)?;
-            not_revoked(&state, &p).await?;
-            if current(&state, &p).await? {
+            let (p, account) = checked.await?;
+            if account.is_some_and(|u| u.must_change_password) {
                 return Err(ApiError::Forbidden("choose a new password first (POST /v1/auth/password): this one was set by someone else".into()));
             }
             Ok(Admin(p))

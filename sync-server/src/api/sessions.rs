@@ -117,10 +117,9 @@ struct NewPassword {
     new: String,
 }
 
-/// A session's account, as stored now.
-async fn account(state: &AppState, who: &Session) -> ApiResult<User> {
-    let email = who.0.account().ok_or_else(|| ApiError::Forbidden("an operator token has no account: use `lifeguard user add --reset`".into()))?;
-    state.store.user(email).await?.ok_or(ApiError::Unauthorized("this session has ended: sign in again"))
+/// A session's account, as the extractor read it.
+fn account(who: Session) -> ApiResult<User> {
+    who.1.ok_or_else(|| ApiError::Forbidden("an operator token has no account: use `lifeguard user add --reset`".into()))
 }
 
 fn entry(user: &User, action: &str) -> AuditEntry {
@@ -135,7 +134,7 @@ fn entry(user: &User, action: &str) -> AuditEntry {
 async fn change_password(state: web::Data<AppState>, who: Session, body: super::Object<NewPassword>) -> ApiResult<HttpResponse> {
     let NewPassword { current, new } = body.0;
     super::users::password_ok(&new)?;
-    let before = account(&state, &who).await?;
+    let before = account(who)?;
     if !password_matches(current, before.password_hash.clone()).await? {
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
@@ -153,7 +152,7 @@ async fn change_password(state: web::Data<AppState>, who: Session, body: super::
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "console", security(("bearer" = [])),
     responses((status = 204, description = "Signed out."), (status = 403, description = "An operator token (it has no session to end).", body = Body), TokenErrors))]
 async fn logout(state: web::Data<AppState>, who: Session) -> ApiResult<HttpResponse> {
-    let before = account(&state, &who).await?;
+    let before = account(who)?;
     let after = User { session_epoch: before.session_epoch + 1, ..before.clone() };
     // Stale: the account changed meanwhile, which ended this session already.
     state.store.save_user(&after, Some(before.session_epoch), &entry(&after, "auth.logout")).await?;
