@@ -16,7 +16,29 @@ import { TRUST, readTrust, writeTrust } from './trust-store.js';
  * @property {string|null} department lowercased
  * @property {string|null} policyPublicKey raw Ed25519, base64url
  * @property {number} syncMinutes
+ * @property {string|null} userEmail the person IT says uses this browser, lowercased
+ * @property {string[]} staffEmailDomains the City's sign-in domains, lowercased
  */
+
+/**
+ * Who is browsing, as the rules use it.
+ * @typedef {object} Who
+ * @property {string|null} department from managed storage
+ * @property {string|null} user the address per-user allows (tools, exceptions, pilots) match:
+ *   only one IT vouches for (managed `userEmail`, or a profile signed in to a
+ *   `staffEmailDomains` domain); null otherwise
+ * @property {string|null} email the best-known address, trusted or not (the profile's): what
+ *   suspensions match and reports carry
+ */
+
+/**
+ * @param {unknown} v
+ * @returns {string|null}
+ */
+function address(v) {
+  const t = text(v)?.toLowerCase() ?? null;
+  return t && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(t) ? t : null;
+}
 
 /**
  * @param {unknown} v
@@ -57,11 +79,29 @@ export async function readConfig() {
     department: text(m.department)?.toLowerCase() ?? null,
     policyPublicKey: text(m.policyPublicKey),
     syncMinutes: minutes,
+    userEmail: address(m.userEmail),
+    staffEmailDomains: Array.isArray(m.staffEmailDomains) ? m.staffEmailDomains.map((d) => text(d)?.toLowerCase().replace(/^@/, '')).filter((d) => typeof d === 'string') : [],
   };
 }
 
+/**
+ * Who is browsing, from the managed configuration and the profile's address: the address is
+ * trusted for per-user allows only when IT names it (`userEmail`) or the profile is signed in
+ * to one of the City's domains (the templates force sign-in to them: BrowserSignin,
+ * RestrictSigninToPattern); with neither, no per-user allow applies. Suspensions match any
+ * known address: signing in elsewhere must not lift one.
+ * @param {Config} config
+ * @param {string|null} profile the profile's e-mail
+ * @returns {Who}
+ */
+export function whoFrom(config, profile) {
+  const domain = profile?.split('@')[1] ?? '';
+  const trusted = config.userEmail ?? (profile && config.staffEmailDomains.includes(domain) ? profile : null);
+  return { department: config.department, user: trusted, email: trusted ?? profile };
+}
+
 /** Who is browsing, as last read from the trust store by this worker. */
-/** @type {{department: string|null, user: string|null}|null} */
+/** @type {Who|null} */
 let cached = null;
 
 /**
@@ -70,13 +110,13 @@ let cached = null;
  * where a page's content script could name another department or person; a change is
  * announced in chrome.storage.local (`STORAGE.who`, a time only) as the cue for content
  * scripts and the network line to ask again.
- * @returns {Promise<{department: string|null, user: string|null}>}
+ * @returns {Promise<Who>}
  */
 export async function refreshWho() {
-  const [config, user] = await Promise.all([readConfig(), profileEmail()]);
-  const next = { department: config.department, user };
+  const [config, profile] = await Promise.all([readConfig(), profileEmail()]);
+  const next = whoFrom(config, profile);
   const old = await who();
-  if (old.department !== next.department || old.user !== next.user) {
+  if (old.department !== next.department || old.user !== next.user || old.email !== next.email) {
     await writeTrust(TRUST.who, next);
     cached = next;
     await storage.set('local', { [STORAGE.who]: { changedAt: Date.now() } });
@@ -88,14 +128,41 @@ export async function refreshWho() {
  * Who is browsing, as last kept; never waits for managed storage (its first read takes
  * seconds, and enforcement must not wait for it). Before the first read: nobody in
  * particular, which gets the city-wide rules.
- * @returns {Promise<{department: string|null, user: string|null}>}
+ * @returns {Promise<Who>}
  */
 export async function who() {
   if (!cached) {
     const kept = await readTrust(TRUST.who);
-    if (kept) cached = { department: typeof kept.department === 'string' ? kept.department : null, user: typeof kept.user === 'string' ? kept.user : null };
+    /** @param {unknown} v */
+    const str = (v) => (typeof v === 'string' ? v : null);
+    if (kept) cached = { department: str(kept.department), user: str(kept.user), email: str(kept.email) ?? str(kept.user) };
   }
-  return cached ?? { department: null, user: null };
+  return cached ?? { department: null, user: null, email: null };
+}
+
+/** @type {Map<string, string>} */
+const hashes = new Map();
+
+/**
+ * The visitor's address as the policy's hashed suspensions name people: lower-case hex
+ * SHA-256 of the policy's `suspension_salt`, a line feed and the address (the server's
+ * privacy.rs makes them the same way); null without an address or hashed suspensions.
+ * @param {{document: () => any}} policy the policy in force (policy-store.js `Current`)
+ * @param {Who} person
+ * @returns {Promise<string|null>}
+ */
+export async function suspensionHash(policy, person) {
+  const salt = policy.document()?.suspension_salt;
+  if (typeof salt !== 'string' || !salt || !person.email) return null;
+  const key = `${salt}\n${person.email}`;
+  let hex = hashes.get(key);
+  if (!hex) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+    hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    if (hashes.size > 16) hashes.clear();
+    hashes.set(key, hex);
+  }
+  return hex;
 }
 
 /**

@@ -43,11 +43,12 @@ export const ALLOW_MINUTES = 30;
  * recomputation when an exception, pilot or suspension starts or ends. The rules include the
  * tenant-restriction headers of the authorized tools; a refused update is reported.
  * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
- * @param {{department: string|null, user: string|null}} who
+ * @param {import('./config.js').Who & {userHash: string|null}} who with the address hashed
+ *   for the policy's suspensions (config.js `suspensionHash`)
  * @param {string} key what the rules were computed from, to skip identical reinstalls
  */
 export async function installRules(engine, who, key) {
-  const out = JSON.parse(engine.dnrRules(who.department, who.user, nowSeconds(), extensionUrl(BLOCK_PAGE), extensionUrl(WARN_PAGE), 1));
+  const out = JSON.parse(engine.dnrRules(who.department, who.user, who.userHash, nowSeconds(), extensionUrl(BLOCK_PAGE), extensionUrl(WARN_PAGE), 1));
   const old = await dnr.getDynamicRules();
   try {
     await dnr.updateDynamicRules({ removeRuleIds: old.map((r) => r.id), addRules: out.rules });
@@ -164,7 +165,7 @@ export function pageFor(d, url) {
  * A history-API navigation (pushState/replaceState) in a top frame: DNR never sees it, so a
  * single-page app on a shared host could reach a blocked path. Decide it like a load.
  * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
- * @param {{department: string|null, user: string|null}} who
+ * @param {import('./config.js').Who & {userHash: string|null}} who as for {@link installRules}
  * @param {{tabId: number, frameId: number, url: string}} details
  * @returns {Promise<import('../shared/messages.js').Decision|null>} the decision if it acted
  */
@@ -173,7 +174,7 @@ export async function checkHistoryNavigation(engine, who, details) {
   /** @type {import('../shared/messages.js').Decision} */
   let d;
   try {
-    d = JSON.parse(engine.decide(details.url, who.department, who.user, nowSeconds()));
+    d = JSON.parse(engine.decide(details.url, who.department, who.user, who.userHash, nowSeconds()));
   } catch {
     return null;
   }

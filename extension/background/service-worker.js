@@ -12,7 +12,7 @@ import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messag
 import { nowSeconds } from '../shared/engine.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
-import { onConfigChanged, readConfig, refreshWho, who } from './config.js';
+import { onConfigChanged, readConfig, refreshWho, suspensionHash, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
@@ -35,8 +35,8 @@ function applyPolicy({ force = false } = {}) {
     const [policy, person, installed] = await Promise.all([currentPolicy(), who(), rulesStatus()]);
     // The pages' address is part of the key: with use_dynamic_url it changes every browser
     // session, and the persisted rules must then redirect to the new one.
-    const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user, extensionUrl(BLOCK_PAGE)]);
-    if (force || installed?.key !== key) await installRules(policy.engine, person, key);
+    const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user, person.email, extensionUrl(BLOCK_PAGE)]);
+    if (force || installed?.key !== key) await installRules(policy.engine, { ...person, userHash: await suspensionHash(policy, person) }, key);
     await syncContentScripts(policy.engine);
   });
   applying = applying.catch((e) => console.error('Lifeguard: applying the policy failed', e));
@@ -143,7 +143,7 @@ alarms.onAlarm(async (alarm) => {
  */
 async function onUnseenNavigation(details) {
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  await checkHistoryNavigation(policy.engine, person, details);
+  await checkHistoryNavigation(policy.engine, { ...person, userHash: await suspensionHash(policy, person) }, details);
 }
 onHistoryNavigation(onUnseenNavigation);
 onTranslateProxyNavigation(onUnseenNavigation);
@@ -175,7 +175,8 @@ onMessage(async (message, sender) => {
       // The verified policy in force, for the guards that run the engine in the page: they
       // never read the policy from storage, which pages' content scripts can write.
       const [policy, person] = await Promise.all([currentPolicy(), who()]);
-      return { ok: true, policyJson: policy.stored ? policy.stored.policyJson : null, who: person };
+      const userHash = await suspensionHash(policy, person);
+      return { ok: true, policyJson: policy.stored ? policy.stored.policyJson : null, who: { department: person.department, user: person.user, userHash } };
     }
     case MSG.decideVisit:
       return { ok: true, decision: await decide(message.url) };
@@ -211,7 +212,7 @@ applyPolicy();
 async function decide(url) {
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
   try {
-    return JSON.parse(policy.engine.decide(String(url), person.department, person.user, nowSeconds()));
+    return JSON.parse(policy.engine.decide(String(url), person.department, person.user, await suspensionHash(policy, person), nowSeconds()));
   } catch {
     return null;
   }
@@ -393,7 +394,8 @@ async function status() {
     configured: Boolean(config.serverUrl && config.deviceToken),
     serverUrl: config.serverUrl,
     department: person.department,
-    user: person.user,
+    user: person.email,
+    userTrusted: person.user !== null,
     queued: queue.queued,
     dropped: queue.dropped,
     inspectedHosts: JSON.parse(policy.engine.inspectedHosts()),

@@ -106,8 +106,8 @@ function pageUrl() {
  *   inputs loader.js emptied while their files are checked
  */
 export async function startGuard({ replayed, holding }) {
-  /** @type {{engine: import('../wasm/lifeguard_core.js').WasmEngine|null, who: {department: string|null, user: string|null}}} */
-  const state = { engine: null, who: { department: null, user: null } };
+  /** @type {{engine: import('../wasm/lifeguard_core.js').WasmEngine|null, who: {department: string|null, user: string|null, userHash: string|null}}} */
+  const state = { engine: null, who: { department: null, user: null, userHash: null } };
   try {
     await loadEngine();
     state.engine = compile(null);
@@ -141,7 +141,9 @@ export async function startGuard({ replayed, holding }) {
       console.error('Lifeguard: the policy in force does not compile here; keeping the previous one', e);
     }
     const who = /** @type {any} */ (reply.who);
-    state.who = { department: typeof who?.department === 'string' ? who.department : null, user: typeof who?.user === 'string' ? who.user : null };
+    /** @param {unknown} v */
+    const str = (v) => (typeof v === 'string' ? v : null);
+    state.who = { department: str(who?.department), user: str(who?.user), userHash: str(who?.userHash) };
   }
 
   async function showToolNoticeIfAuthorized() {
@@ -150,7 +152,7 @@ export async function startGuard({ replayed, holding }) {
     let d = null;
     if (state.engine) {
       try {
-        d = JSON.parse(state.engine.decide(location.href, state.who.department, state.who.user, nowSeconds()));
+        d = JSON.parse(state.engine.decide(location.href, state.who.department, state.who.user, state.who.userHash, nowSeconds()));
       } catch {
         d = null;
       }

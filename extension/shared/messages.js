@@ -105,7 +105,9 @@
  * @property {boolean} configured whether managed storage names a server and a token
  * @property {string|null} serverUrl
  * @property {string|null} department
- * @property {string|null} user
+ * @property {string|null} user the best-known address (reports carry it)
+ * @property {boolean} userTrusted whether IT vouches for it (managed `userEmail`, or a sign-in to
+ *   one of `staffEmailDomains`): per-user permissions apply only then
  * @property {number} queued report events waiting to be sent
  * @property {number} dropped report events dropped because the queue was full
  * @property {string[]} inspectedHosts

@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
         let again = Policy::from_json(&policy.to_json()).expect("a valid policy re-validates");
         assert_eq!(policy.raw(), again.raw());
         let engine = lifeguard_core::Engine::new(policy);
-        let _ = engine.dnr_rules(Some("police"), None, 0, &lifeguard_core::DnrOptions { block_page: "b", warn_page: "w", first_id: 1 });
+        let _ = engine.dnr_rules(Some("police"), None, None, 0, &lifeguard_core::DnrOptions { block_page: "b", warn_page: "w", first_id: 1 });
     }
 });

@@ -31,6 +31,7 @@ pub mod incidents;
 pub mod keys;
 pub mod lifecycle;
 pub mod metrics;
+pub mod privacy;
 pub mod ratelimit;
 pub mod reports;
 pub mod revocations;

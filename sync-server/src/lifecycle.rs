@@ -111,7 +111,9 @@ fn make_version(state: &AppState, version: i64, mut doc: Value, by: &str, note: 
         obj.insert("published_at".into(), json!(published_at));
     }
     let (_, expires_at) = crate::bundle::signing_window(at, state.config.bundle_valid_days, at);
-    let bundle = crate::bundle::sign(&state.keys, version, &published_at, &rfc3339(expires_at), &doc);
+    // Devices get what they need to match, not the suspensions' names and reasons (§VII).
+    let for_devices = crate::privacy::for_devices(&doc, &crate::privacy::new_salt());
+    let bundle = crate::bundle::sign(&state.keys, version, &published_at, &rfc3339(expires_at), &for_devices);
     PolicyVersion { version, document: doc.to_string(), bundle, published_at: at, published_by: by.to_owned(), note: note.to_owned(), rollback_of }
 }
 

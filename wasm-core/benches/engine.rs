@@ -43,7 +43,7 @@ fn urls(c: &mut Criterion) {
     for (name, url) in cases {
         g.bench_with_input(BenchmarkId::from_parameter(name), url, |b, url| {
             b.iter(|| {
-                let visit = Visit { url: black_box(url), department: Some("police"), user: Some("ana@redondo.org"), now: 1_780_000_000 };
+                let visit = Visit { url: black_box(url), department: Some("police"), user: Some("ana@redondo.org"), user_hash: None, now: 1_780_000_000 };
                 black_box(engine.decide(&visit).expect("decides").action)
             })
         });

@@ -91,8 +91,10 @@ impl WasmEngine {
     }
 
     /// Decides a visit; returns the decision as JSON, throws for a string that is not a URL.
-    pub fn decide(&self, url: &str, department: Option<String>, user: Option<String>, now: f64) -> Result<String, JsError> {
-        let visit = Visit { url, department: department.as_deref(), user: user.as_deref(), now: now as i64 };
+    /// `user` is the visitor's trusted e-mail (for the rules that allow), `user_hash` the
+    /// e-mail hashed with the policy's `suspension_salt` (for hashed suspensions).
+    pub fn decide(&self, url: &str, department: Option<String>, user: Option<String>, user_hash: Option<String>, now: f64) -> Result<String, JsError> {
+        let visit = Visit { url, department: department.as_deref(), user: user.as_deref(), user_hash: user_hash.as_deref(), now: now as i64 };
         self.engine.decide(&visit).map(|d| json(&d)).map_err(|e| JsError::new(&e.to_string()))
     }
 
@@ -162,10 +164,13 @@ impl WasmEngine {
 
     /// The declarativeNetRequest rules for this visitor, as JSON `{rules, next_change_at}`.
     #[wasm_bindgen(js_name = dnrRules)]
-    pub fn dnr_rules(&self, department: Option<String>, user: Option<String>, now: f64, block_page: &str, warn_page: &str, first_id: u32) -> String {
+    // Plain values across the wasm boundary, as `decide` takes them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dnr_rules(&self, department: Option<String>, user: Option<String>, user_hash: Option<String>, now: f64, block_page: &str, warn_page: &str, first_id: u32) -> String {
         let opts = DnrOptions { block_page, warn_page, first_id };
-        json(&self.engine.dnr_rules(department.as_deref(), user.as_deref(), now as i64, &opts))
+        json(&self.engine.dnr_rules(department.as_deref(), user.as_deref(), user_hash.as_deref(), now as i64, &opts))
     }
+
 
     /// Hosts where pastes are inspected, as a JSON array.
     #[wasm_bindgen(js_name = inspectedHosts)]

@@ -126,8 +126,12 @@ pub struct Visit<'a> {
     pub url: &'a str,
     /// The visitor's department id, if known.
     pub department: Option<&'a str>,
-    /// The visitor's e-mail, if known.
+    /// The visitor's e-mail, if known and trusted for the rules that allow (per-user tools,
+    /// exceptions, pilots).
     pub user: Option<&'a str>,
+    /// The visitor's e-mail hashed with the policy's `suspension_salt`, for the suspensions
+    /// devices receive hashed (whether or not the e-mail is trusted: a suspension only takes).
+    pub user_hash: Option<&'a str>,
     /// The time of the visit, Unix seconds (exceptions, pilots and suspensions expire).
     pub now: i64,
 }
@@ -334,7 +338,7 @@ pub(crate) fn decide<'p>(policy: &'p Policy, index: &HostIndex, visit: &Visit<'_
     let proxied = translated_site(host);
     let host = proxied.as_deref().unwrap_or(host);
     let found = index.lookup(policy, host, url.path(), visit.department, visit.user, visit.now);
-    if let Some(s) = found.any.and(policy.suspension_for(visit.department, visit.user, visit.now)) {
+    if let Some(s) = found.any.and(policy.suspension_for(visit.department, visit.user, visit.user_hash, visit.now)) {
         let mut d = Decision::plain(SiteAction::Block, Source::Suspension, host);
         d.rule = Some(&s.id);
         d.policy_ref = Some(&s.policy_ref);

@@ -132,16 +132,16 @@ enum Outcome {
 type Groups<'p> = BTreeMap<(u32, &'p str, Outcome), Vec<&'p str>>;
 
 /// The navigation rules for this visitor, as groups of hosts.
-fn groups<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, now: i64) -> Groups<'p> {
+fn groups<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, user_hash: Option<&str>, now: i64) -> Groups<'p> {
     let mut groups: Groups<'p> = BTreeMap::new();
-    for_each_entry(policy, index, department, user, now, |key, host| groups.entry(key).or_default().push(host));
+    for_each_entry(policy, index, department, user, user_hash, now, |key, host| groups.entry(key).or_default().push(host));
     groups
 }
 
 /// Calls `f` with the rule key (priority, path, outcome) and host of every index entry that
 /// applies to this visitor.
-fn for_each_entry<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, now: i64, mut f: impl FnMut((u32, &'p str, Outcome), &'p str)) {
-    let suspension = policy.suspension_for(department, user, now);
+fn for_each_entry<'p>(policy: &'p Policy, index: &'p HostIndex, department: Option<&str>, user: Option<&str>, user_hash: Option<&str>, now: i64, mut f: impl FnMut((u32, &'p str, Outcome), &'p str)) {
+    let suspension = policy.suspension_for(department, user, user_hash, now);
     for (host, entries) in &index.map {
         for e in entries {
             let t = e.target as usize;
@@ -188,8 +188,8 @@ fn for_each_entry<'p>(policy: &'p Policy, index: &'p HostIndex, department: Opti
     }
 }
 
-pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
-    let groups = groups(policy, index, department, user, now);
+pub(crate) fn compile(policy: &Policy, index: &HostIndex, department: Option<&str>, user: Option<&str>, user_hash: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+    let groups = groups(policy, index, department, user, user_hash, now);
     let mut rules = Vec::with_capacity(groups.len());
     for (id, ((priority, path, outcome), mut hosts)) in (opts.first_id..).zip(groups.into_iter().rev()) {
         hosts.sort_unstable();
@@ -267,7 +267,7 @@ pub(crate) fn check_limits(policy: &Policy, index: &HostIndex, now: i64) -> Resu
     let mut problems = Vec::new();
     for department in visitors {
         let mut keys = std::collections::BTreeSet::new();
-        for_each_entry(policy, index, department, None, now, |key, _| {
+        for_each_entry(policy, index, department, None, None, now, |key, _| {
             keys.insert(key);
         });
         // Every navigation rule has a regexFilter; redirects and header rules are "unsafe".

@@ -95,9 +95,10 @@ impl Engine {
         content::rate(&self.policy, pilot, paste, findings)
     }
 
-    /// Compiles the site rules that apply to this visitor into declarativeNetRequest rules.
-    pub fn dnr_rules(&self, department: Option<&str>, user: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
-        dnr::compile(&self.policy, &self.index, department, user, now, opts)
+    /// Compiles the site rules that apply to this visitor into declarativeNetRequest rules
+    /// (`user_hash` as in [`Visit::user_hash`]).
+    pub fn dnr_rules(&self, department: Option<&str>, user: Option<&str>, user_hash: Option<&str>, now: i64, opts: &DnrOptions<'_>) -> DnrRuleset {
+        dnr::compile(&self.policy, &self.index, department, user, user_hash, now, opts)
     }
 
     /// Whether the browser rules this policy compiles to (for staff of no department and of

@@ -61,18 +61,23 @@ fn simulate(rules: &[Value], url: &str) -> SiteAction {
     best.map_or(SiteAction::Allow, |(_, _, a)| a)
 }
 
-const VISITORS: &[(Option<&str>, Option<&str>)] = &[
-    (None, None),
-    (Some("police"), None),
-    (Some("library"), None),
-    (Some("it"), None),
-    (Some("legal"), None),
-    (Some("finance"), Some("ana@redondo.org")),
-    (Some("finance"), Some("bob@redondo.org")),
-    (Some("planning"), None),
-    (Some("parks"), None),
-    (None, Some("eve@redondo.org")),
-    (Some("fire"), None),
+/// mallory@redondo.org hashed with the fixture's `suspension_salt`.
+const MALLORY: &str = "1ce973a638d067df0e416e68ce004c943ff8e41f36b34cfdbad1a3cdd41abec0";
+
+/// (department, trusted e-mail, e-mail hashed for suspensions)
+const VISITORS: &[(Option<&str>, Option<&str>, Option<&str>)] = &[
+    (None, None, None),
+    (Some("police"), None, None),
+    (Some("library"), None, None),
+    (Some("it"), None, None),
+    (Some("legal"), None, None),
+    (Some("finance"), Some("ana@redondo.org"), None),
+    (Some("finance"), Some("bob@redondo.org"), None),
+    (Some("planning"), None, None),
+    (Some("parks"), None, None),
+    (None, Some("eve@redondo.org"), None),
+    (Some("fire"), None, None),
+    (Some("planning"), None, Some(MALLORY)),
 ];
 
 const URLS: &[&str] = &[
@@ -115,11 +120,11 @@ fn compiled_rules_agree_with_decisions() {
     let mut checked = 0;
     for at in ["2026-04-01T12:00:00Z", "2026-05-10T00:00:00Z", "2026-07-01T00:00:00Z", "2026-01-01T00:00:00Z"] {
         let now = unix(at);
-        for &(department, user) in VISITORS {
-            let ruleset = serde_json::to_value(engine.dnr_rules(department, user, now, &opts())).expect("json");
+        for &(department, user, user_hash) in VISITORS {
+            let ruleset = serde_json::to_value(engine.dnr_rules(department, user, user_hash, now, &opts())).expect("json");
             let rules = ruleset["rules"].as_array().expect("rules");
             for url in URLS {
-                let want = engine.decide(&Visit { url, department, user, now }).expect("decides").action;
+                let want = engine.decide(&Visit { url, department, user, user_hash, now }).expect("decides").action;
                 let got = simulate(rules, url);
                 assert_eq!(got, want, "{url} for {department:?}/{user:?} at {at}: DNR does {got:?}, the engine {want:?}");
                 checked += 1;
@@ -132,7 +137,7 @@ fn compiled_rules_agree_with_decisions() {
 #[test]
 fn default_policy_compiles_to_a_ruleset_chrome_accepts() {
     let engine = Engine::default_city();
-    let set = serde_json::to_value(engine.dnr_rules(Some("police"), None, 0, &opts())).expect("json");
+    let set = serde_json::to_value(engine.dnr_rules(Some("police"), None, None, 0, &opts())).expect("json");
     let rules = set["rules"].as_array().expect("rules");
     // Chrome's limits for dynamic rules: 5,000 "unsafe" (redirect) rules, 1,000 regex rules.
     assert!(!rules.is_empty() && rules.len() < 1000, "{} rules", rules.len());
@@ -157,7 +162,7 @@ fn default_policy_compiles_to_a_ruleset_chrome_accepts() {
 #[test]
 fn next_change_tells_when_to_recompile() {
     let engine = Engine::from_json(include_str!("data/fixture-policy.json")).expect("fixture");
-    let set = engine.dnr_rules(None, None, unix("2026-04-01T12:00:00Z"), &opts());
+    let set = engine.dnr_rules(None, None, None, unix("2026-04-01T12:00:00Z"), &opts());
     // The fire department's suspension starts on 2026-05-01, the first change after April 1.
     assert_eq!(set.next_change_at, Some(unix("2026-05-01T00:00:00Z")));
 }
@@ -179,13 +184,13 @@ fn ten_thousand_host_rules_stay_within_chromes_limits() {
         });
     }
     let engine = Engine::new(lifeguard_core::Policy::validate(raw).expect("valid"));
-    let set = serde_json::to_value(engine.dnr_rules(Some("police"), None, 0, &opts())).expect("json");
+    let set = serde_json::to_value(engine.dnr_rules(Some("police"), None, None, 0, &opts())).expect("json");
     let rules = set["rules"].as_array().expect("rules");
     assert!(rules.len() < 1000, "{} DNR rules", rules.len());
     for i in [0, 1, 2, 3, 4001, 4002, 9_999] {
         let url = format!("https://tool{i}.ai-vendor{}.com/x", i % 97);
         let want = if i % 3 == 0 { SiteAction::Warn } else { SiteAction::Block };
-        assert_eq!(engine.decide(&Visit { url: &url, department: Some("police"), user: None, now: 0 }).expect("decides").action, want);
+        assert_eq!(engine.decide(&Visit { url: &url, department: Some("police"), user: None, user_hash: None, now: 0 }).expect("decides").action, want);
         assert_eq!(simulate(rules, &url), want, "{url}");
     }
     assert_eq!(simulate(rules, "https://tool3.ai-vendor4.com/"), SiteAction::Allow);
@@ -231,7 +236,7 @@ fn header_rules(rules: &[Value]) -> Vec<HeaderRule> {
 #[test]
 fn tenant_restrictions_set_each_vendors_header_on_its_hosts_for_the_tools_audience() {
     let engine = tenant_policy();
-    let planning = serde_json::to_value(engine.dnr_rules(Some("planning"), None, 0, &opts())).expect("json");
+    let planning = serde_json::to_value(engine.dnr_rules(Some("planning"), None, None, 0, &opts())).expect("json");
     let rules = planning["rules"].as_array().expect("rules");
     let headers = header_rules(rules);
     let names: Vec<&str> = headers.iter().map(|h| h.0.as_str()).collect();
@@ -261,26 +266,26 @@ fn tenant_restrictions_set_each_vendors_header_on_its_hosts_for_the_tools_audien
 
     // Police is not the ChatGPT tool's audience: no OpenAI header (its devices are blocked
     // from chatgpt.com anyway), the city-wide Claude tool's headers still.
-    let police = serde_json::to_value(engine.dnr_rules(Some("police"), None, 0, &opts())).expect("json");
+    let police = serde_json::to_value(engine.dnr_rules(Some("police"), None, None, 0, &opts())).expect("json");
     let rules = police["rules"].as_array().expect("rules");
     let names: Vec<String> = header_rules(rules).into_iter().map(|h| h.0).collect();
     assert_eq!(names, ["anthropic-allowed-org-ids", "X-GoogApps-Allowed-Domains", "sec-Restrict-Tenant-Access-Policy"]);
     assert_eq!(simulate(rules, "https://chatgpt.com/backend-anon/conversation"), SiteAction::Block, "restricted tool");
 
     // The default policy has none.
-    let default = serde_json::to_value(Engine::default_city().dnr_rules(Some("planning"), None, 0, &opts())).expect("json");
+    let default = serde_json::to_value(Engine::default_city().dnr_rules(Some("planning"), None, None, 0, &opts())).expect("json");
     assert!(header_rules(default["rules"].as_array().expect("rules")).is_empty());
 }
 
 #[test]
 fn a_tool_with_tenant_restrictions_is_the_citys_workspace_only() {
     let engine = tenant_policy();
-    let d = engine.decide(&Visit { url: "https://claude.ai/new", department: Some("police"), user: None, now: 0 }).expect("decides");
+    let d = engine.decide(&Visit { url: "https://claude.ai/new", department: Some("police"), user: None, user_hash: None, now: 0 }).expect("decides");
     assert_eq!(d.action, SiteAction::Allow);
     assert!(d.workspace_only);
     assert_eq!(serde_json::to_value(&d).expect("json")["workspace_only"], true);
     let fixture = Engine::from_json(include_str!("data/fixture-policy.json")).expect("fixture");
-    let d = fixture.decide(&Visit { url: "https://ai.redondo.org/", department: None, user: None, now: 0 }).expect("decides");
+    let d = fixture.decide(&Visit { url: "https://ai.redondo.org/", department: None, user: None, user_hash: None, now: 0 }).expect("decides");
     assert_eq!(d.action, SiteAction::Allow);
     assert!(!d.workspace_only);
     assert!(serde_json::to_value(&d).expect("json").get("workspace_only").is_none());
@@ -304,7 +309,7 @@ fn a_policy_past_chromes_regex_limit_is_refused_with_what_to_change() {
         policy_ref: "APP 04.05 §IV.1".into(),
     });
     let engine = Engine::new(lifeguard_core::Policy::validate(raw.clone()).expect("valid as a document"));
-    let rules = engine.dnr_rules(None, None, 0, &opts()).rules.len();
+    let rules = engine.dnr_rules(None, None, None, 0, &opts()).rules.len();
     assert!(rules > 1000, "{rules} rules");
     let err = engine.check_browser_limits(0).expect_err("past the limit");
     let p = &err.problems()[0];

@@ -12,6 +12,7 @@ struct Case {
     url: String,
     department: Option<String>,
     user: Option<String>,
+    user_hash: Option<String>,
     at: Option<String>,
     action: Option<String>,
     rule: Option<String>,
@@ -45,6 +46,7 @@ fn url_cases() {
             url: &c.url,
             department: c.department.as_deref(),
             user: c.user.as_deref(),
+            user_hash: c.user_hash.as_deref(),
             now: unix(c.at.as_deref().unwrap_or("2026-04-01T12:00:00Z")),
         };
         let got = engine.decide(&visit);

@@ -48,7 +48,7 @@ fn refuses_a_bad_policy_and_compiles_a_good_one() {
     assert!(WasmEngine::new(r#"{"schema_version": 1, "site_rules": [{"id": "x", "hosts": ["*.a.com"]}]}"#).is_err());
     let e = WasmEngine::new(&WasmEngine::default_policy_json()).expect("the default policy");
     assert_eq!(e.version(), 1.0);
-    let rules = parse(&e.dnr_rules(Some("police".into()), None, 0.0, "chrome-extension://x/block.html", "chrome-extension://x/warn.html", 1));
+    let rules = parse(&e.dnr_rules(Some("police".into()), None, None, 0.0, "chrome-extension://x/block.html", "chrome-extension://x/warn.html", 1));
     assert!(rules["rules"].as_array().expect("rules").len() > 10);
     let hosts = parse(&e.inspected_hosts());
     assert!(hosts.as_array().expect("hosts").iter().any(|h| h == "ai.redondo.org"));

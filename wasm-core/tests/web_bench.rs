@@ -52,7 +52,7 @@ fn measure_in_chromium() {
         let n = 20_000;
         let t = now_ms();
         for i in 0..n {
-            let v = Visit { url: urls[i % urls.len()], department: Some("police"), user: None, now: 1_780_000_000 };
+            let v = Visit { url: urls[i % urls.len()], department: Some("police"), user: None, user_hash: None, now: 1_780_000_000 };
             std::hint::black_box(engine.decide(&v).expect("decides").action);
         }
         per_call.push((now_ms() - t) * 1000.0 / n as f64);

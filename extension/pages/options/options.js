@@ -16,7 +16,7 @@ async function main() {
   const s = reply.status;
   setText('server', s.serverUrl ?? 'not configured (the built-in city policy applies)');
   setText('department', s.department ?? 'none');
-  setText('user', s.user ?? 'not signed in');
+  setText('user', !s.user ? 'not signed in (per-user permissions do not apply)' : s.userTrusted ? s.user : `${s.user} (not a City account IT vouches for: per-user permissions do not apply)`);
   setText('ext-version', s.extensionVersion);
   const validity = s.expiresAt ? `; ${s.stale ? 'out of date since' : 'valid until'} ${s.expiresAt}${s.stale ? ' (still enforced)' : ''}` : '';
   const key = s.policyKey === 'first-use' ? '; checked with the key the server presented at first contact (IT has not set policyPublicKey)' : '';

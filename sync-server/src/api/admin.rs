@@ -14,6 +14,7 @@ use super::{POLICY_BODY_LIMIT, empty_is_none, limit, parse_time};
 use crate::auth::{Admin, Role};
 use crate::error::{ApiError, ApiResult, Body, json_error};
 use crate::lifecycle::{self, rfc3339};
+use crate::privacy;
 use crate::state::AppState;
 use crate::store::{AuditFilter, Count, Event, EventFilter, PolicyVersion};
 
@@ -67,9 +68,10 @@ struct PolicyDoc {
 
 /// The draft, the policy being edited (published as a new version by `POST /v1/admin/publish`).
 #[utoipa::path(get, path = "/v1/admin/draft", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The draft.", body = Draft), TokenErrors))]
-async fn get_draft(state: web::Data<AppState>, _who: Admin) -> ApiResult<HttpResponse> {
+async fn get_draft(state: web::Data<AppState>, who: Admin) -> ApiResult<HttpResponse> {
     let d = state.store.draft().await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no draft")))?;
-    let policy: Value = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
+    let mut policy: Value = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
+    privacy::redact_policy(&who, &mut policy);
     Ok(HttpResponse::Ok().json(Draft { revision: d.revision, updated_at: rfc3339(d.updated_at), updated_by: d.updated_by, policy }))
 }
 
@@ -101,8 +103,12 @@ enum Section {
 /// The items of one section of the draft.
 #[utoipa::path(get, path = "/v1/admin/draft/{section}", tag = "console", security(("bearer" = [])), params(("section" = Section, Path, description = "The section.")),
     responses((status = 200, description = "Its items.", body = Vec<Object>), (status = 404, description = "No such section.", body = Body), TokenErrors))]
-async fn get_section(state: web::Data<AppState>, _who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(lifecycle::section(&state, &path).await?))
+async fn get_section(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let mut items = lifecycle::section(&state, &path).await?;
+    if path.as_str() == "suspensions" && !privacy::reads_reasons(&who) {
+        items.as_array_mut().into_iter().flatten().for_each(privacy::redact_suspension);
+    }
+    Ok(HttpResponse::Ok().json(items))
 }
 
 /// Creates or replaces one item of a section, matched by id (exceptions: the City Manager).
@@ -240,9 +246,10 @@ struct VersionDetail {
 /// One version, with its document and bundle.
 #[utoipa::path(get, path = "/v1/admin/versions/{version}", tag = "console", security(("bearer" = [])), params(("version" = i64, Path, description = "The version number.")),
     responses((status = 200, description = "The version.", body = VersionDetail), (status = 404, description = "No such version.", body = Body), TokenErrors))]
-async fn version(state: web::Data<AppState>, _who: Admin, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn version(state: web::Data<AppState>, who: Admin, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     let v = load_version(&state, *path).await?;
-    let policy = serde_json::from_str(&v.document).map_err(ApiError::internal)?;
+    let mut policy = serde_json::from_str(&v.document).map_err(ApiError::internal)?;
+    privacy::redact_policy(&who, &mut policy);
     Ok(HttpResponse::Ok().json(VersionDetail { summary: summary(&v), policy, bundle: v.bundle.clone() }))
 }
 
@@ -271,8 +278,10 @@ async fn document(state: &AppState, which: &str) -> ApiResult<Value> {
 /// added, removed and changed, and the other fields that changed.
 #[utoipa::path(get, path = "/v1/admin/diff", tag = "console", security(("bearer" = [])), params(DiffQuery),
     responses((status = 200, description = "`{from, to, sections: {SECTION: {added, removed, changed}}, fields}`.", body = Object), (status = 404, description = "No such version.", body = Body), TokenErrors))]
-async fn diff(state: web::Data<AppState>, _who: Admin, q: web::Query<DiffQuery>) -> ApiResult<HttpResponse> {
-    let (from, to) = (document(&state, &q.from).await?, document(&state, &q.to).await?);
+async fn diff(state: web::Data<AppState>, who: Admin, q: web::Query<DiffQuery>) -> ApiResult<HttpResponse> {
+    let (mut from, mut to) = (document(&state, &q.from).await?, document(&state, &q.to).await?);
+    privacy::redact_policy(&who, &mut from);
+    privacy::redact_policy(&who, &mut to);
     let mut out = lifecycle::diff(&from, &to);
     out["from"] = q.from.clone().into();
     out["to"] = q.to.clone().into();
@@ -352,7 +361,7 @@ async fn preview(state: web::Data<AppState>, _who: Admin, body: super::Object<Pr
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> ApiResult<Preview> {
         let mut out = Preview { policy: source, decision: None, scan: None };
         if let Some(url) = &b.url {
-            let decision = engine.decide(&Visit { url, department, user, now }).map_err(|e| ApiError::Unprocessable(format!("`url`: {}", e.reason())))?;
+            let decision = engine.decide(&Visit { url, department, user, user_hash: None, now }).map_err(|e| ApiError::Unprocessable(format!("`url`: {}", e.reason())))?;
             out.decision = Some(serde_json::to_value(&decision).map_err(ApiError::internal)?);
         }
         if let Some(text) = &b.text {
@@ -659,7 +668,18 @@ async fn audit(state: web::Data<AppState>, who: Admin, q: web::Query<AuditQuery>
         .audit(&f)
         .await?
         .into_iter()
-        .map(|r| AuditOut { id: r.id, at: rfc3339(r.at), actor: r.entry.actor, role: r.entry.role, action: r.entry.action, target: r.entry.target, before: parse(r.entry.before), after: parse(r.entry.after) })
+        .map(|r| {
+            let (mut before, mut after) = (parse(r.entry.before), parse(r.entry.after));
+            if !privacy::reads_reasons(&who) {
+                for v in before.iter_mut().chain(after.iter_mut()) {
+                    if r.entry.target.starts_with("suspensions/") {
+                        privacy::redact_suspension(v);
+                    }
+                    privacy::redact_policy(&who, v);
+                }
+            }
+            AuditOut { id: r.id, at: rfc3339(r.at), actor: r.entry.actor, role: r.entry.role, action: r.entry.action, target: r.entry.target, before, after }
+        })
         .collect();
     Ok(HttpResponse::Ok().json(AuditEntries { entries }))
 }

@@ -266,7 +266,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Check { who, url } => {
             let engine = who.engine()?;
-            let visit = Visit { url: &url, department: who.department.as_deref(), user: who.user.as_deref(), now: who.now() };
+            // A device's bundle names suspended staff by salted hash: hash the address as the extension does.
+            let user_hash = who.user.as_deref().zip(engine.policy().suspension_salt()).map(|(u, salt)| crate::privacy::user_hash(salt, u));
+            let visit = Visit { url: &url, department: who.department.as_deref(), user: who.user.as_deref(), user_hash: user_hash.as_deref(), now: who.now() };
             let decision = engine.decide(&visit)?;
             print_json(&decision)
         }

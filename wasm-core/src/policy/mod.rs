@@ -32,7 +32,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const MAX_HOST_ENTRIES: usize = 200_000;
 
 /// The default city policy (APP 04.05), built into the engine.
+#[cfg(not(target_arch = "wasm32"))]
 pub const DEFAULT_POLICY_JSON: &str = include_str!("../../policy/default-policy.json");
+/// The built-in default policy (policy/default-policy.json), without its layout (build.rs).
+#[cfg(target_arch = "wasm32")]
+pub const DEFAULT_POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default-policy.min.json"));
 
 /// A validated policy, ready to be compiled into an [`crate::Engine`].
 #[derive(Debug, Clone)]
@@ -196,6 +200,8 @@ pub struct Suspension {
     pub id: String,
     /// Who is suspended.
     pub audience: Audience,
+    /// Staff suspended, as salted hashes (lower-case hex SHA-256, see [`RawSuspension::user_hashes`]).
+    pub user_hashes: Vec<String>,
     /// Why.
     pub reason: String,
     /// Unix seconds it starts at.
@@ -337,7 +343,15 @@ impl Policy {
             let at = format!("suspensions[{i}]");
             v.id(&at, &s.id);
             let audience = v.audience(&at, &s.id, &s.departments, &s.users);
-            if audience.is_empty() {
+            for (j, h) in s.user_hashes.iter().enumerate() {
+                if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    v.problem(ProblemKind::Invalid, format!("{at} `{}`.user_hashes[{j}]", s.id), "not a SHA-256 in lower-case hex (64 characters)".into());
+                }
+            }
+            if !s.user_hashes.is_empty() && raw.suspension_salt.as_deref().is_none_or(|salt| salt.len() < 16) {
+                v.problem(ProblemKind::Invalid, format!("{at} `{}`.user_hashes", s.id), "hashed users need the policy's `suspension_salt` (16 characters or more)".into());
+            }
+            if audience.is_empty() && s.user_hashes.is_empty() {
                 v.problem(ProblemKind::Invalid, format!("{at} `{}`", s.id), "a suspension must name departments or users".into());
             }
             let starts_at = s.starts_at.as_deref().and_then(|t| v.time(&format!("{at} `{}`.starts_at", s.id), t, false));
@@ -346,6 +360,7 @@ impl Policy {
             suspensions.push(Suspension {
                 id: s.id.clone(),
                 audience,
+                user_hashes: s.user_hashes.clone(),
                 reason: s.reason.clone(),
                 starts_at,
                 expires_at,
@@ -415,9 +430,18 @@ impl Policy {
         self.departments.iter().find(|d| d.id.eq_ignore_ascii_case(id))
     }
 
-    /// Whether a suspension is in force for this department or user at `now`.
-    pub fn suspension_for(&self, department: Option<&str>, user: Option<&str>, now: i64) -> Option<&Suspension> {
-        self.suspensions.iter().find(|s| s.active(now) && s.audience.includes(department, user))
+    /// Whether a suspension is in force for this department or user at `now`. `user_hash`
+    /// is the visitor's address hashed with [`Policy::suspension_salt`], for the suspensions
+    /// a device receives hashed.
+    pub fn suspension_for(&self, department: Option<&str>, user: Option<&str>, user_hash: Option<&str>, now: i64) -> Option<&Suspension> {
+        self.suspensions.iter().find(|s| {
+            s.active(now) && (s.audience.includes(department, user) || user_hash.is_some_and(|h| s.user_hashes.iter().any(|x| x.eq_ignore_ascii_case(h.trim()))))
+        })
+    }
+
+    /// The salt the suspensions' `user_hashes` were made with, if they are hashed.
+    pub fn suspension_salt(&self) -> Option<&str> {
+        self.raw.suspension_salt.as_deref()
     }
 }
 

@@ -21,6 +21,10 @@ pub struct RawPolicy {
     /// When this version was published (RFC 3339), set by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
+    /// The salt of the suspensions' `user_hashes`, set by the server in the bundle it
+    /// sends to devices (docs/policy-format.md "Suspensions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension_salt: Option<String>,
     /// City-wide site rules.
     #[serde(default)]
     pub site_rules: Vec<RawSiteRule>,
@@ -242,6 +246,10 @@ pub struct RawSuspension {
     /// Staff suspended.
     #[serde(default)]
     pub users: Vec<String>,
+    /// Staff suspended, as devices receive them: hex SHA-256 of the salt, a line feed and
+    /// the lower-case address (the server replaces `users` with these in the bundle).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_hashes: Vec<String>,
     /// Why.
     #[serde(default)]
     pub reason: String,
