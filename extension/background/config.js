@@ -80,7 +80,7 @@ export async function readConfig() {
     policyPublicKey: text(m.policyPublicKey),
     syncMinutes: minutes,
     userEmail: address(m.userEmail),
-    staffEmailDomains: Array.isArray(m.staffEmailDomains) ? m.staffEmailDomains.map((d) => text(d)?.toLowerCase().replace(/^@/, '')).filter((d) => typeof d === 'string') : [],
+    staffEmailDomains: (typeof m.staffEmailDomains === 'string' ? m.staffEmailDomains.split(',') : []).map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean),
   };
 }
 

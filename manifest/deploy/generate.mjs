@@ -76,6 +76,10 @@ export function generate(opts) {
     return [k, v === 'SERVER_URL' ? opts.serverUrl : v === KEY_PLACEHOLDER && opts.policyPublicKey ? opts.policyPublicKey : v];
   });
   for (const k of Object.keys(source.extension_settings)) if (!(k in schema)) throw new Error(`template-source.json sets ${k}, which managed_schema.json does not define`);
+  // A setting whose template value is null is set per person (userEmail), never machine-wide:
+  // the machine files leave it out and its ADMX policy is a User policy.
+  const perUser = new Set(settings.filter(([, v]) => v === null).map(([k]) => k));
+  const machineSettings = settings.filter(([k]) => !perUser.has(k));
 
   /**
    * The browser's policies, in order, as JSON values.
@@ -99,12 +103,12 @@ export function generate(opts) {
   const files = new Map();
   const browsers = /** @type {Record<string, Browser>} */ (source.browsers);
   for (const [key, b] of Object.entries(browsers)) {
-    files.set(`windows/lifeguard-${key}.reg`, reg(b, policyGroups(b), settings, id));
-    files.set(`windows/admx/lifeguard-${key}.admx`, admx(b, schema, id));
+    files.set(`windows/lifeguard-${key}.reg`, reg(b, policyGroups(b), machineSettings, id));
+    files.set(`windows/admx/lifeguard-${key}.admx`, admx(b, schema, id, perUser));
     files.set(`windows/admx/en-US/lifeguard-${key}.adml`, adml(b, schema, Object.fromEntries(settings)));
-    files.set(`linux/lifeguard-${key}.json`, linux(policyGroups(b), settings, id));
+    files.set(`linux/lifeguard-${key}.json`, linux(policyGroups(b), machineSettings, id));
   }
-  files.set('macos/lifeguard.mobileconfig', mobileconfig(Object.entries(browsers).map(([key, b]) => ({ key, b, groups: policyGroups(b) })), settings, id));
+  files.set('macos/lifeguard.mobileconfig', mobileconfig(Object.entries(browsers).map(([key, b]) => ({ key, b, groups: policyGroups(b) })), machineSettings, id));
   return files;
 }
 
@@ -178,8 +182,9 @@ const GP_NS = 'http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinition
  * @param {Browser} b
  * @param {Record<string, Setting>} schema
  * @param {string} id
+ * @param {Set<string>} perUser the settings set per person (User policies, HKCU)
  */
-function admx(b, schema, id) {
+function admx(b, schema, id, perUser) {
   const key = `${b.registry_key}\\3rdparty\\extensions\\${id}\\policy`;
   const policies = Object.entries(schema).map(([name, s]) => {
     const element =
@@ -191,7 +196,7 @@ function admx(b, schema, id) {
               throw new Error(`managed setting ${name}: no ADMX element for type ${s.type}`);
             })();
     return [
-      `    <policy name="${name}" class="Machine" displayName="$(string.${name})" explainText="$(string.${name}_Explain)" presentation="$(presentation.${name})" key="${xml(key)}">`,
+      `    <policy name="${name}" class="${perUser.has(name) ? 'User' : 'Machine'}" displayName="$(string.${name})" explainText="$(string.${name}_Explain)" presentation="$(presentation.${name})" key="${xml(key)}">`,
       '      <parentCategory ref="Lifeguard" />',
       '      <supportedOn ref="SUPPORTED_LIFEGUARD" />',
       `      <elements>${element}</elements>`,

@@ -21,6 +21,9 @@ const GENERATE = path.join(DEPLOY, 'generate.mjs');
 /** @type {Record<string, {type: string}>} */
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, 'manifest', 'managed_schema.json'), 'utf8')).properties;
 const SETTINGS = Object.keys(SCHEMA).sort();
+/** Set per person (user-scope policy), never in the machine files: who uses the browser. */
+const PER_USER = ['userEmail'];
+const MACHINE_SETTINGS = SETTINGS.filter((k) => !PER_USER.includes(k));
 const BROWSERS = [
   { key: 'chrome', reg: 'SOFTWARE\\Policies\\Google\\Chrome', mac: 'com.google.Chrome' },
   { key: 'edge', reg: 'SOFTWARE\\Policies\\Microsoft\\Edge', mac: 'com.microsoft.Edge' },
@@ -149,12 +152,16 @@ for (const b of BROWSERS) {
     const keys = parseReg(read(`windows/lifeguard-${b.key}.reg`));
     const ext = keys.get(`HKEY_LOCAL_MACHINE\\${b.reg}\\3rdparty\\extensions\\EXTENSION_ID\\policy`);
     assert.ok(ext, 'the extension policy key');
-    assert.deepEqual([...ext.keys()].sort(), SETTINGS);
+    assert.deepEqual([...ext.keys()].sort(), MACHINE_SETTINGS);
     for (const [name, [type]] of ext) assert.equal(type, regType(SCHEMA[name].type), name);
     const browser = keys.get(`HKEY_LOCAL_MACHINE\\${b.reg}`);
     assert.ok(browser);
     assert.ok([0, 2].includes(Number(browser.get('DeveloperToolsAvailability')?.[1])), 'no DevTools on the force-installed extension');
     assert.equal(browser.get('ExtensionDeveloperModeSettings')?.[1], 1);
+    // Sign-in is forced and only to City accounts: the identity per-user rules trust.
+    assert.equal(Number(browser.get('BrowserSignin')?.[1]), 2);
+    assert.equal(browser.get('RestrictSigninToPattern')?.[1], '.*@redondo\\.org');
+    assert.equal(ext.get('staffEmailDomains')?.[1], 'redondo.org');
     const settings = JSON.parse(String(browser.get('ExtensionSettings')?.[1]));
     assert.equal(settings.EXTENSION_ID.installation_mode, 'force_installed');
     const forcelist = keys.get(`HKEY_LOCAL_MACHINE\\${b.reg}\\ExtensionInstallForcelist`);
@@ -185,7 +192,7 @@ for (const b of BROWSERS) {
     const policies = admx.policies.policy;
     assert.deepEqual(policies.map((p) => p.name).sort(), SETTINGS);
     for (const p of policies) {
-      assert.equal(p.class, 'Machine', `${p.name}: machine policy, out of users' reach`);
+      assert.equal(p.class, PER_USER.includes(p.name) ? 'User' : 'Machine', `${p.name}: machine policy, out of users' reach (who uses the browser: a user policy)`);
       assert.equal(p.key, `${b.reg}\\3rdparty\\extensions\\EXTENSION_ID\\policy`);
       stringRef(p.displayName);
       stringRef(p.explainText);
@@ -202,9 +209,11 @@ for (const b of BROWSERS) {
   test(`${b.key}: the Linux JSON policy sets every managed setting with its type`, () => {
     const doc = JSON.parse(read(`linux/lifeguard-${b.key}.json`));
     const ext = doc['3rdparty'].extensions.EXTENSION_ID;
-    assert.deepEqual(Object.keys(ext).sort(), SETTINGS);
+    assert.deepEqual(Object.keys(ext).sort(), MACHINE_SETTINGS);
     for (const [name, v] of Object.entries(ext)) assert.equal(typeof v, jsType(SCHEMA[name].type), name);
     assert.ok([0, 2].includes(doc.DeveloperToolsAvailability));
+    assert.equal(doc.BrowserSignin, 2);
+    assert.equal(doc.RestrictSigninToPattern, '.*@redondo\\.org');
     assert.ok(doc.URLBlocklist.includes('javascript://*') && doc.URLBlocklist.includes('view-source:*'));
   });
 }
@@ -220,11 +229,13 @@ test('the macOS profile has a policy and a managed-storage payload per browser, 
     const policies = profile.PayloadContent.find((/** @type {any} */ p) => p.PayloadType === b.mac);
     assert.ok(policies, b.mac);
     assert.ok([0, 2].includes(policies.DeveloperToolsAvailability), `${b.mac}: DevTools`);
+    assert.equal(policies.BrowserSignin, 2, `${b.mac}: sign-in forced`);
+    assert.equal(policies.RestrictSigninToPattern, '.*@redondo\\.org', `${b.mac}: City accounts only`);
     assert.deepEqual(policies.ExtensionInstallForcelist, ['EXTENSION_ID;https://lifeguard.redondo.org/extension/update.xml']);
     const ext = profile.PayloadContent.find((/** @type {any} */ p) => p.PayloadType === `${b.mac}.extensions.EXTENSION_ID`);
     assert.ok(ext, `${b.mac}: managed storage payload`);
     const names = Object.keys(ext).filter((k) => !k.startsWith('Payload')).sort();
-    assert.deepEqual(names, SETTINGS);
+    assert.deepEqual(names, MACHINE_SETTINGS);
     for (const name of names) assert.equal(typeof ext[name], jsType(SCHEMA[name].type), name);
   }
 });
