@@ -151,7 +151,7 @@ const hashes = new Map();
  * @param {Who} person
  * @returns {Promise<string|null>}
  */
-export async function suspensionHash(policy, person) {
+async function suspensionHash(policy, person) {
   const salt = policy.document()?.suspension_salt;
   if (typeof salt !== 'string' || !salt || !person.email) return null;
   const key = `${salt}\n${person.email}`;
@@ -163,6 +163,17 @@ export async function suspensionHash(policy, person) {
     hashes.set(key, hex);
   }
   return hex;
+}
+
+/**
+ * Who is browsing, with the address hashed for the suspensions of the policy in force: what
+ * the engine's `decide` and `dnrRules` take.
+ * @param {{document: () => any}} policy the policy in force (policy-store.js `Current`)
+ * @param {Who} person
+ * @returns {Promise<Who & {userHash: string|null}>}
+ */
+export async function visitor(policy, person) {
+  return { ...person, userHash: await suspensionHash(policy, person) };
 }
 
 /**

@@ -44,7 +44,7 @@ export const ALLOW_MINUTES = 30;
  * tenant-restriction headers of the authorized tools; a refused update is reported.
  * @param {import('../wasm/lifeguard_core.js').WasmEngine} engine
  * @param {import('./config.js').Who & {userHash: string|null}} who with the address hashed
- *   for the policy's suspensions (config.js `suspensionHash`)
+ *   for the policy's suspensions (config.js `visitor`)
  * @param {string} key what the rules were computed from, to skip identical reinstalls
  */
 export async function installRules(engine, who, key) {

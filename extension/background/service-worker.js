@@ -12,7 +12,7 @@ import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messag
 import { nowSeconds } from '../shared/engine.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
-import { onConfigChanged, readConfig, refreshWho, suspensionHash, who } from './config.js';
+import { onConfigChanged, readConfig, refreshWho, visitor, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
@@ -36,7 +36,7 @@ function applyPolicy({ force = false } = {}) {
     // The pages' address is part of the key: with use_dynamic_url it changes every browser
     // session, and the persisted rules must then redirect to the new one.
     const key = JSON.stringify([policy.version, policy.source, policy.stored?.receivedAt ?? 0, person.department, person.user, person.email, extensionUrl(BLOCK_PAGE)]);
-    if (force || installed?.key !== key) await installRules(policy.engine, { ...person, userHash: await suspensionHash(policy, person) }, key);
+    if (force || installed?.key !== key) await installRules(policy.engine, await visitor(policy, person), key);
     await syncContentScripts(policy.engine);
   });
   applying = applying.catch((e) => console.error('Lifeguard: applying the policy failed', e));
@@ -143,7 +143,7 @@ alarms.onAlarm(async (alarm) => {
  */
 async function onUnseenNavigation(details) {
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
-  await checkHistoryNavigation(policy.engine, { ...person, userHash: await suspensionHash(policy, person) }, details);
+  await checkHistoryNavigation(policy.engine, await visitor(policy, person), details);
 }
 onHistoryNavigation(onUnseenNavigation);
 onTranslateProxyNavigation(onUnseenNavigation);
@@ -175,8 +175,8 @@ onMessage(async (message, sender) => {
       // The verified policy in force, for the guards that run the engine in the page: they
       // never read the policy from storage, which pages' content scripts can write.
       const [policy, person] = await Promise.all([currentPolicy(), who()]);
-      const userHash = await suspensionHash(policy, person);
-      return { ok: true, policyJson: policy.stored ? policy.stored.policyJson : null, who: { department: person.department, user: person.user, userHash } };
+      const { department, user, userHash } = await visitor(policy, person);
+      return { ok: true, policyJson: policy.stored ? policy.stored.policyJson : null, who: { department, user, userHash } };
     }
     case MSG.decideVisit:
       return { ok: true, decision: await decide(message.url) };
@@ -211,8 +211,9 @@ applyPolicy();
  */
 async function decide(url) {
   const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  const v = await visitor(policy, person);
   try {
-    return JSON.parse(policy.engine.decide(String(url), person.department, person.user, await suspensionHash(policy, person), nowSeconds()));
+    return JSON.parse(policy.engine.decide(String(url), v.department, v.user, v.userHash, nowSeconds()));
   } catch {
     return null;
   }

@@ -25,14 +25,19 @@ pub fn user_hash(salt: &str, email: &str) -> String {
     h.update(salt.as_bytes());
     h.update(b"\n");
     h.update(email.trim().to_lowercase().as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A fresh salt: 16 random bytes, hex.
 pub fn new_salt() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&bytes)
 }
 
 /// The document devices receive for a published `doc`: every suspension's `users` hashed

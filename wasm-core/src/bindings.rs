@@ -171,7 +171,6 @@ impl WasmEngine {
         json(&self.engine.dnr_rules(department.as_deref(), user.as_deref(), user_hash.as_deref(), now as i64, &opts))
     }
 
-
     /// Hosts where pastes are inspected, as a JSON array.
     #[wasm_bindgen(js_name = inspectedHosts)]
     pub fn inspected_hosts(&self) -> String {
