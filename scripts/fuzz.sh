@@ -20,6 +20,16 @@ for target in policy_parse decide_url scan_text extract; do
   # built without debug assertions: mail-parser has one that malformed mail trips although
   # its release build handles that mail (extract/tests/fixtures/fuzz-multipart.eml).
   if [ "$target" = extract ]; then seeds=extract/tests/fixtures max_len=65536 build=(-O); fi
-  cargo +nightly fuzz run "${build[@]}" "$target" "fuzz/corpus/$target" "$seeds" -- \
-    -max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 2>&1 | tail -n 4
+  # The stats are the last lines; when the run fails (a build error, a crash), the last 80,
+  # which hold the compiler's message or the crash and its input.
+  log=$(mktemp)
+  if cargo +nightly fuzz run "${build[@]}" "$target" "fuzz/corpus/$target" "$seeds" -- \
+    -max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 4 "$log"
+    rm -f "$log"
+  else
+    tail -n 80 "$log" >&2
+    echo "==> fuzz $target failed (full output: $log)" >&2
+    exit 1
+  fi
 done

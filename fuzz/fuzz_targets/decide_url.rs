@@ -14,7 +14,7 @@ fn engine() -> &'static Engine {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(url) = std::str::from_utf8(data) else { return };
-    let visit = Visit { url, department: Some("police"), user: None, now: 1_780_000_000 };
+    let visit = Visit { url, department: Some("police"), user: None, user_hash: None, now: 1_780_000_000 };
     if let Ok(d) = engine().decide(&visit) {
         if let Ok(parsed) = lifeguard_core::decide::parse_url(url) {
             let again = engine().decide(&Visit { url: parsed.as_str(), ..visit }).expect("canonical form decides");
