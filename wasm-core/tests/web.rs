@@ -19,13 +19,13 @@ fn parse(s: &str) -> Value {
 #[wasm_bindgen_test]
 fn decides_urls_in_the_browser() {
     let e = WasmEngine::default_city();
-    let d = parse(&e.decide("HTTPS://ChatGPT.com./c/1", None, None, 1_780_000_000.0).expect("a URL"));
+    let d = parse(&e.decide("HTTPS://ChatGPT.com./c/1", None, None, None, 1_780_000_000.0).expect("a URL"));
     assert_eq!(d["action"], "block");
     assert_eq!(d["rule"], "openai-chatgpt");
     assert!(d["policy_ref"].as_str().expect("ref").starts_with("APP 04.05 §IV.1"));
-    let ok = parse(&e.decide("https://notchatgpt.com/", None, None, 1_780_000_000.0).expect("a URL"));
+    let ok = parse(&e.decide("https://notchatgpt.com/", None, None, None, 1_780_000_000.0).expect("a URL"));
     assert_eq!(ok["action"], "allow");
-    assert!(e.decide("https://[bad", None, None, 0.0).is_err(), "not a URL is an error, not a decision");
+    assert!(e.decide("https://[bad", None, None, None, 0.0).is_err(), "not a URL is an error, not a decision");
 }
 
 #[wasm_bindgen_test]
