@@ -14,7 +14,7 @@
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -149,11 +149,48 @@ impl Tokens {
         Ok((token, claims))
     }
 
+    /// Verifies a token and says what is wrong with one that fails, for the operator's own
+    /// commands (`lifeguard token revoke`); HTTP clients only ever get [`Tokens::verify`]'s one
+    /// error.
+    pub fn diagnose(&self, token: &str) -> Result<Claims, TokenProblem> {
+        use jsonwebtoken::errors::ErrorKind;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims).map_err(|e| match e.kind() {
+            ErrorKind::InvalidSignature => TokenProblem::BadSignature,
+            ErrorKind::ExpiredSignature => TokenProblem::Expired,
+            ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => TokenProblem::OtherDeployment,
+            _ => TokenProblem::NotALifeguardToken,
+        })
+    }
+
     /// Verifies a token; every failure is the same error.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
+    }
+}
+
+/// Why a token does not verify ([`Tokens::diagnose`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Not a JWT, or not one with Lifeguard's claims and algorithm.
+    NotALifeguardToken,
+    /// Signed with another key: another deployment's token, or a forgery.
+    BadSignature,
+    /// Signed by this server but for another issuer or audience.
+    OtherDeployment,
+    /// Expired.
+    Expired,
+}
+
+impl std::fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenProblem::NotALifeguardToken => "not a Lifeguard token (not a JWT with Lifeguard's claims, signed HS256)",
+            TokenProblem::BadSignature => "its signature does not verify with this server's token key: another deployment's token, or a forged one",
+            TokenProblem::OtherDeployment => "it names another issuer or audience (token_issuer, token_audience): another deployment's token",
+            TokenProblem::Expired => "it has expired already: an expired token is refused anyway and needs no revoking",
+        })
     }
 }
 
@@ -206,16 +243,29 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))
 }
 
-/// The verified claims of the request's bearer token (signature, issuer, audience, expiry).
-fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let state = state_of(req)?;
-    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+/// The bearer token of a request, as sent.
+pub fn bearer(headers: &actix_web::http::header::HeaderMap) -> Result<&str, ApiError> {
+    let header = headers.get(actix_web::http::header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
     let value = header.to_str().map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or(ApiError::Unauthorized("a bearer token is required"))?;
-    let claims = state.tokens.verify(token.trim())?;
+    Ok(token.trim())
+}
+
+/// Claims the rate limit already verified for this request ([`crate::api`]'s guard keys the
+/// budget by token), kept in the request so the extractor does not verify them twice.
+#[derive(Debug, Clone)]
+pub struct Verified(pub Claims);
+
+/// The verified claims of the request's bearer token (signature, issuer, audience, expiry).
+fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
+    if let Some(Verified(claims)) = req.extensions().get::<Verified>() {
+        return Ok(Principal::new(claims.clone()));
+    }
+    let state = state_of(req)?;
+    let claims = state.tokens.verify(bearer(req.headers())?)?;
     Ok(Principal::new(claims))
 }
 

@@ -12,6 +12,15 @@ use anyhow::Context;
 use lifeguard_core::Severity;
 use serde::Deserialize;
 
+/// The default request budget, per minute, of one token (or, for requests without a valid
+/// token, of one client address), in bursts of as many: 200 a second. A device makes about one
+/// request a minute at most (a report batch a minute while it has events, a policy check every
+/// `syncMinutes`, an update check every few hours), so one department token shared by 2,000
+/// devices behind one NAT address, all starting at once (policy, key, reports and update
+/// check: about 5 requests each), stays under it; a single client flooding is held to 200
+/// requests a second. Benchmarks and fuzzers that need a flood set `rate_limit_per_minute = 0`.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 12_000;
+
 /// Flags shared by `serve` and the commands that touch the server's data folder or database.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServerFlags {
@@ -64,8 +73,8 @@ pub struct FileConfig {
     token_audience: Option<String>,
     /// HTTP worker threads (default: one per core).
     workers: Option<usize>,
-    /// Requests per minute per client address (0, the default: no limit; devices behind one
-    /// NAT share an address, so set it with care).
+    /// Requests per minute per token (a request with a valid token) or per client address
+    /// (any other request); 0: no limit. Default [`DEFAULT_RATE_LIMIT_PER_MINUTE`].
     rate_limit_per_minute: Option<u32>,
     /// Login attempts per minute per client address.
     login_per_minute: Option<u32>,
@@ -166,7 +175,8 @@ pub struct Config {
     pub token_audience: String,
     /// HTTP workers.
     pub workers: Option<usize>,
-    /// Requests per minute per client address; 0 disables.
+    /// Requests per minute per token, or per client address for requests without a valid
+    /// token (bursts of as many); 0 disables.
     pub rate_limit_per_minute: u32,
     /// Login attempts per minute per client address; 0 disables.
     pub login_per_minute: u32,
@@ -225,7 +235,7 @@ impl Config {
             token_issuer: file.token_issuer.unwrap_or_else(|| "lifeguard".into()),
             token_audience: file.token_audience.unwrap_or_else(|| "lifeguard".into()),
             workers: file.workers,
-            rate_limit_per_minute: file.rate_limit_per_minute.unwrap_or(0),
+            rate_limit_per_minute: file.rate_limit_per_minute.unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE),
             login_per_minute: file.login_per_minute.unwrap_or(20),
             device_flush_seconds: flags.device_flush_seconds.or(file.device_flush_seconds).unwrap_or(60),
             incident_min_severity: file.incidents.min_severity.unwrap_or(Severity::Critical),
@@ -277,6 +287,16 @@ mod tests {
         assert_eq!(c.retention_days, Some(400));
         assert_eq!(c.incident_min_severity, Severity::Critical);
         assert!(c.database_url.starts_with("sqlite://"));
+        assert_eq!(c.rate_limit_per_minute, DEFAULT_RATE_LIMIT_PER_MINUTE, "the example shows the default");
+    }
+
+    #[test]
+    fn rate_limits_are_on_by_default() {
+        let c = Config::for_data_dir(Path::new("/nonexistent"), None);
+        assert_eq!(c.rate_limit_per_minute, 12_000);
+        assert_eq!(c.login_per_minute, 20);
+        let off: FileConfig = toml::from_str("rate_limit_per_minute = 0").expect("parses");
+        assert_eq!(Config::resolve(&ServerFlags::default(), off).rate_limit_per_minute, 0, "a benchmark turns it off explicitly");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! at once, as JSON signed with HMAC-SHA256 over the body (`X-Lifeguard-Signature:
 //! sha256=<hex>`), retried with backoff. The event is already stored: a webhook that is down
 //! delays the alert, never the report. `https://` webhooks (a city's Teams or Slack) are
-//! verified with rustls against Mozilla's roots, or only the webhook's `ca_file`.
+//! verified with rustls against Mozilla's roots, or only the webhook's `ca_file`. Each incident's
+//! `user` is as the device reported it (`"user_source": "device"`): a lead, not proof.
 
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ pub fn alert(state: &AppState, events: Vec<Event>) {
             "type": "lifeguard.incident",
             "incidents": events.iter().map(|e| json!({
                 "id": e.id, "kind": e.kind, "time": crate::lifecycle::rfc3339(e.time), "host": e.host, "rule": e.rule,
-                "severity": e.severity, "user": e.user, "department": e.department,
+                "severity": e.severity, "user": e.user, "user_source": crate::reports::UserSource::Device, "department": e.department,
                 "detectors": e.detectors.iter().map(|(d, n)| (d.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
         })

@@ -28,6 +28,21 @@ pub const MAX_EVENT_AGE_DAYS: i64 = 90;
 /// after a warning (the typing guard).
 pub const INCIDENT_KINDS: [&str; 5] = ["paste_blocked", "paste_proceeded", "request_blocked", "send_blocked", "send_proceeded"];
 
+/// Where a report's `user` comes from. Devices file reports with a device token, which is
+/// issued per department (or per device), not per person: whoever holds the token can name
+/// any colleague, and the server cannot check the name. `device`: claimed by the device that
+/// filed the report, not verified by the server. Every listing of reports (the API, the CSV
+/// export, incident webhooks, the console) says so, so a name is read as a lead, not as proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSource {
+    /// Claimed by the device that filed the report, not verified by the server.
+    Device,
+}
+
+/// The CSV export's name for the `user` column: the user as the device reported it.
+pub const CSV_USER_COLUMN: &str = "user_as_reported_by_device";
+
 /// The body of `POST /v1/reports`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,7 +80,9 @@ pub struct RawEvent {
     /// Findings per detector id: counts, never the text.
     #[serde(default)]
     detectors: BTreeMap<String, u32>,
-    /// The signed-in user.
+    /// The user the extension identified (managed storage or the browser's signed-in account),
+    /// as the device claims it: a department's device token can name anyone, so the server
+    /// stores it with [`UserSource::Device`] and every listing says so.
     #[serde(default)]
     user: Option<String>,
     /// The device's department.

@@ -6,6 +6,10 @@
 //! revoked on one replica is refused by every replica within that interval (at once on the
 //! replica that revoked it). Console sessions are not listed here: they end with their account
 //! ([`crate::auth`]).
+//!
+//! IT revokes through the API (`POST /v1/admin/tokens/revoke`) or, on the server, with
+//! `lifeguard token revoke`; both go through [`revoke`], so the record and its audit entry are
+//! the same (the CLI's actor is marked `(CLI)`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,7 +17,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use arc_swap::ArcSwap;
 
-use crate::store::Store;
+use crate::auth::{Claims, TokenProblem, Tokens};
+use crate::store::{AuditEntry, RevokedToken, Store, Write};
 
 /// The revoked token ids, and when they were last read.
 #[derive(Debug)]
@@ -55,4 +60,49 @@ impl Revocations {
         ids.insert(jti.to_owned());
         self.ids.store(Arc::new(ids));
     }
+}
+
+/// Why a token cannot be revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRevocable {
+    /// It does not verify (not a Lifeguard token, bad signature, expired, ...).
+    Invalid(TokenProblem),
+    /// A console session: it ends when its account signs out, changes or is deleted.
+    Session,
+}
+
+impl std::fmt::Display for NotRevocable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotRevocable::Invalid(p) => p.fmt(f),
+            NotRevocable::Session => f.write_str("a console session ends when its account signs out, changes or is deleted; it is not revoked here"),
+        }
+    }
+}
+
+/// The claims of a token that can be revoked: one of this server's, unexpired, not a console
+/// session.
+pub fn revocable(tokens: &Tokens, token: &str) -> Result<Claims, NotRevocable> {
+    let claims = tokens.diagnose(token.trim()).map_err(NotRevocable::Invalid)?;
+    if claims.ver.is_some() {
+        return Err(NotRevocable::Session);
+    }
+    Ok(claims)
+}
+
+/// Records `claims`' token as revoked, with its audit entry (`token.revoke`, by `actor` in
+/// `role`; never the token itself). `true` when newly revoked, `false` when it was already.
+/// The caller's replica should also [`Revocations::add`] it; others pick it up within
+/// `policy_recheck_ms`.
+pub async fn revoke(store: &dyn Store, claims: &Claims, actor: &str, role: &str) -> anyhow::Result<bool> {
+    let token = RevokedToken { jti: claims.jti.clone(), subject: claims.sub.clone(), role: claims.role.as_str().into(), department: claims.department.clone(), expires_at: claims.exp };
+    let entry = AuditEntry {
+        actor: actor.to_owned(),
+        role: role.to_owned(),
+        action: "token.revoke".into(),
+        target: claims.jti.clone(),
+        before: None,
+        after: serde_json::to_string(&serde_json::json!({"subject": claims.sub, "role": claims.role, "department": claims.department})).ok(),
+    };
+    Ok(store.revoke_token(&token, &entry).await? == Write::Done)
 }

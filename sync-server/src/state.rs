@@ -26,8 +26,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// Per-client request budget for every route.
-    pub limiter: Arc<RateLimiter>,
+    /// Request budget for every route: per token for requests with a valid token, per client
+    /// address for the rest.
+    pub limiter: Arc<RateLimiter<crate::ratelimit::Client>>,
     /// Per-client budget for login attempts.
     pub login_limiter: Arc<RateLimiter>,
     /// When devices last fetched the policy, until the next flush to the database (tests

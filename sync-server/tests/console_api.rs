@@ -210,6 +210,89 @@ async fn it_revokes_a_device_token(backend: Backend) {
     server.stop().await;
 }
 
+/// `lifeguard token revoke` on the server, the token on standard input (never in the shell's
+/// history): the same revocation as the API's, audited as made on the command line; a running
+/// server and a new replica refuse the token; what is not a token of this server is refused
+/// with the reason.
+async fn the_cli_revokes_a_token_read_from_standard_input(backend: Backend) {
+    use std::io::Write as _;
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let issue = |sub: &str| server.state.tokens.issue(Role::Device, sub, Some("police"), 3600).expect("token").0;
+    let (lost, kept) = (issue("laptop-21"), issue("laptop-22"));
+    assert_eq!(server.get("/v1/policy", Some(&lost)).await.status, 200);
+    let data_dir = site.dir.path().to_str().expect("utf-8 path").to_owned();
+    let revoke = |stdin: String, extra: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lifeguard"))
+            .args(["token", "revoke", "--data-dir", &data_dir, "--database-url", &site.database_url])
+            .args(extra)
+            .env_remove("LIFEGUARD_CONFIG")
+            .env("USER", "ops-admin")
+            .env_remove("SUDO_USER")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn lifeguard");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, out, err) = revoke(format!("{lost}\n"), &[]);
+    assert!(ok, "{err}");
+    let printed: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(printed["subject"], "laptop-21");
+    assert_eq!(printed["newly_revoked"], true);
+    // A new replica refuses it at once; the running one within policy_recheck_ms (100 ms here).
+    let replica = site.start().await;
+    assert_eq!(replica.get("/v1/policy", Some(&lost)).await.status, 401);
+    assert_eq!(replica.get("/v1/policy", Some(&kept)).await.status, 200);
+    replica.stop().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.get("/v1/policy", Some(&lost)).await.status != 401 {
+        assert!(std::time::Instant::now() < deadline, "the running server still accepts the revoked token");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refused = server.get("/v1/policy", Some(&lost)).await;
+    assert!(refused.text().contains("revoked"), "{}", refused.text());
+    assert_eq!(server.get("/v1/policy", Some(&kept)).await.status, 200);
+    // Again, from a file: nothing changes.
+    let file = site.dir.path().join("lost-token.txt");
+    std::fs::write(&file, &lost).expect("token file");
+    let (ok, out, err) = revoke(String::new(), &["--token-file", file.to_str().expect("utf-8")]);
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).expect("JSON")["newly_revoked"], false);
+    // The same audit entry as the API's, marked as made on the command line.
+    let it = server.token(Role::ItAdmin, None);
+    let audit = server.get("/v1/admin/audit?action=token.revoke", Some(&it)).await.json();
+    let entries = audit["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["actor"], "ops-admin (CLI)", "{audit}");
+    assert_eq!(entries[0]["role"], "operator", "{audit}");
+    assert!(!audit.to_string().contains(&lost), "the token itself is never stored");
+
+    // Not a token, another deployment's (another key), expired, a console session, nothing.
+    let other = lifeguard_server::auth::Tokens::new(&[7u8; 64], "lifeguard", "lifeguard").issue(Role::Device, "x", Some("police"), 3600).expect("token").0;
+    let expired = server.state.tokens.issue(Role::Device, "old", Some("police"), -3600).expect("token").0;
+    let user = lifeguard_server::store::User { email: "it@redondo.test".into(), password_hash: String::new(), role: "it_admin".into(), department: None, session_epoch: 0, must_change_password: false };
+    let session = server.state.tokens.issue_session(&user, Role::ItAdmin, 3600).expect("session").0;
+    for (token, says) in [
+        ("hello".to_owned(), "not a Lifeguard token"),
+        ("eyJhbGciOiJub25lIn0.e30.".to_owned(), "not a Lifeguard token"),
+        (other, "signature does not verify"),
+        (expired, "expired"),
+        (session, "console session"),
+        (String::new(), "no token"),
+    ] {
+        let (ok, out, err) = revoke(token, &[]);
+        assert!(!ok && out.is_empty(), "{says}: {out}");
+        assert!(err.contains(says), "{says}: {err}");
+    }
+    let audit = server.get("/v1/admin/audit?action=token.revoke", Some(&it)).await.json();
+    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1), "nothing else was revoked");
+    server.stop().await;
+}
+
 /// A department head replaces the staff list of a tool IT restricted, and nothing else.
 async fn department_heads_keep_tool_staff_lists(backend: Backend) {
     let site = Site::new(backend).await;
@@ -291,6 +374,7 @@ on_both_databases!(
     sessions_end_with_their_account,
     only_a_city_manager_grants_the_city_manager_role,
     it_revokes_a_device_token,
+    the_cli_revokes_a_token_read_from_standard_input,
     department_heads_keep_tool_staff_lists,
     console_pages_carry_security_headers,
     the_server_hosts_the_extension_for_force_install,

@@ -391,6 +391,33 @@ async fn report_queries_filter_aggregate_export_and_purge(backend: Backend) {
     server.stop().await;
 }
 
+/// A report's `user` is whatever the device that filed it said (a department's device token
+/// can name anyone): the listing, the CSV export and the OpenAPI document say so (security
+/// review 4).
+async fn reported_users_are_marked_as_claimed_by_the_device(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let police = server.token(Role::Device, Some("police"));
+    let res = server.send("POST", "/v1/reports", Some(&police), &json!({"events": [event(&uuid(1), "visit_blocked")]})).await;
+    assert_eq!(res.json()["accepted"].as_array().map(Vec::len), Some(1), "{}", res.text());
+    let it = server.token(Role::ItAdmin, None);
+    let listed = server.get("/v1/admin/reports", Some(&it)).await.json();
+    assert_eq!(listed["events"][0]["user"], "jane@redondo.org");
+    assert_eq!(listed["events"][0]["user_source"], "device", "{listed}");
+
+    let text = server.get("/v1/admin/reports/export.csv", Some(&it)).await.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,kind,time,host,rule,category,action,severity,user_as_reported_by_device,department,extension_version,policy_version,incident,detectors");
+    assert_eq!(lines[1].split(',').nth(8), Some("jane@redondo.org"));
+
+    let doc = server.get("/v1/openapi.json", None).await.json();
+    let props = &doc["components"]["schemas"]["EventOut"]["properties"];
+    assert!(props["user"]["description"].as_str().unwrap_or("").contains("as the device reported it"), "{}", props["user"]);
+    let source = doc["components"]["schemas"]["UserSource"].to_string();
+    assert!(source.contains("\"device\"") && source.contains("not verified"), "{source}");
+    server.stop().await;
+}
+
 async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     let site = Site::new(backend).await;
     let server = site.start().await;
@@ -842,6 +869,8 @@ async fn incidents_reach(site: &Site, config: lifeguard_server::config::Config, 
     let alert: Value = serde_json::from_slice(body).expect("json");
     let ids: Vec<&str> = alert["incidents"].as_array().expect("incidents").iter().map(|i| i["id"].as_str().unwrap_or("")).collect();
     assert_eq!(ids, vec![uuid(1).as_str()], "only the critical paste is an incident");
+    assert_eq!(alert["incidents"][0]["user"], "jane@redondo.org");
+    assert_eq!(alert["incidents"][0]["user_source"], "device", "the alert says the user is as the device reported it");
     let incidents = server.get("/v1/admin/reports?incident=true", Some(&server.token(Role::ItAdmin, None))).await.json();
     assert_eq!(incidents["events"].as_array().map(Vec::len), Some(1));
     server.stop().await;
@@ -879,6 +908,7 @@ on_both_databases!(
     reports_are_stored_exactly_once_and_never_carry_text,
     bad_bodies_get_clear_errors,
     report_queries_filter_aggregate_export_and_purge,
+    reported_users_are_marked_as_claimed_by_the_device,
     policy_lifecycle_edit_publish_diff_rollback,
     only_the_city_manager_grants_exceptions,
     approval_requests_from_submission_to_the_draft,
@@ -887,6 +917,64 @@ on_both_databases!(
     the_largest_csv_export_keeps_every_detector,
     operations_endpoints,
 );
+
+/// Rate limits are on without any configuration (security review 4): a client flooding one
+/// server from one address is refused with 429 and `Retry-After`, while a device token, its
+/// own budget, is still served.
+#[actix_web::test]
+async fn the_rate_limit_is_on_by_default() {
+    let site = Site::new(Backend::Sqlite).await;
+    let config = site.config();
+    assert_eq!(config.rate_limit_per_minute, lifeguard_server::config::DEFAULT_RATE_LIMIT_PER_MINUTE);
+    assert!(config.rate_limit_per_minute > 0);
+    let server = site.start_with(config).await;
+    // The budget refills at 200 a second while the loop drains it far faster; the bound only
+    // keeps a broken limit from looping for ever.
+    let mut refused = None;
+    for n in 0..60_000u32 {
+        let res = server.get("/healthz", None).await;
+        if res.status == 429 {
+            refused = Some((n, res));
+            break;
+        }
+        assert_eq!(res.status, 200);
+    }
+    let (n, res) = refused.expect("no 429 after 60,000 requests from one address: the default rate limit is off");
+    assert!(n >= 12_000, "refused after {n} requests, before the default budget of 12,000 was spent");
+    assert!(res.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| s >= 1), "{:?}", res.headers);
+    let device = server.token(Role::Device, Some("police"));
+    assert_eq!(server.get("/v1/policy", Some(&device)).await.status, 200, "a valid token has its own budget");
+    server.stop().await;
+}
+
+/// Each valid token is its own budget, the rest share their address's: one flooding token (a
+/// device token read out of the registry, behind the city's NAT) cannot starve the other
+/// devices on that address, and made-up tokens count as the address.
+#[actix_web::test]
+async fn the_rate_limit_counts_each_token_and_tokenless_requests_by_address() {
+    let site = Site::new(Backend::Sqlite).await;
+    let mut config = site.config();
+    // 6 a minute refills one every 10 s: nothing refills during the test.
+    config.rate_limit_per_minute = 6;
+    let server = site.start_with(config).await;
+    let (flooding, other) = (server.token(Role::Device, Some("police")), server.token(Role::Device, Some("police")));
+    for _ in 0..6 {
+        assert_eq!(server.get("/v1/policy", Some(&flooding)).await.status, 200);
+    }
+    assert_eq!(server.get("/v1/policy", Some(&flooding)).await.status, 429);
+    assert_eq!(server.get("/v1/policy", Some(&other)).await.status, 200, "another device's token is not starved");
+    let it = server.token(Role::ItAdmin, None);
+    assert_eq!(server.get("/v1/admin/reports", Some(&it)).await.status, 200);
+    // Without a valid token: the address's budget, shared with made-up tokens.
+    for i in 0..6 {
+        let status = if i % 2 == 0 { server.get("/healthz", None).await.status } else { server.get("/v1/policy", Some(&format!("made-up-{i}"))).await.status };
+        assert!(status == 200 || status == 401, "{status}");
+    }
+    assert_eq!(server.get("/v1/policy", Some("made-up-7")).await.status, 429, "a made-up token is no new budget");
+    assert_eq!(server.get("/healthz", None).await.status, 429);
+    assert_eq!(server.get("/v1/policy", Some(&other)).await.status, 200);
+    server.stop().await;
+}
 
 /// The SQLite file says who pasted what kind of data where: the server's user alone reads it,
 /// a new database and one an older version left world-readable alike (security review 15).

@@ -164,6 +164,12 @@ test('the reports table filters, pages and exports what it shows as CSV', async 
   await shown(page, '#/reports?kind=visit_warned');
   assert.equal(await page.locator('#page-info').textContent(), 'Rows 1–2');
   assert.deepEqual(await page.locator('table.reports tbody tr td:nth-child(3)').allTextContents(), ['otter.ai', 'otter.ai']);
+  // A report's user is the device's claim (a department token can name anyone): the table says
+  // so on every row, explains why on hover and in its caption.
+  const users = page.locator('table.reports tbody tr td:nth-child(8)');
+  assert.deepEqual(await users.allTextContents(), ['planner@redondo.org (as reported by the device)', 'planner@redondo.org (as reported by the device)']);
+  assert.match(String(await users.first().locator('.claimed-user').getAttribute('title')), /device token .*can name anyone/);
+  assert.match(String(await page.locator('table.reports caption').textContent()), /^Users are as reported by the device\./);
 
   // Each step waits for the page of its own route: the unfiltered table also says
   // "Rows 1–50", and a field filled before Clear's page replaced the form would be lost.
@@ -189,7 +195,7 @@ test('the reports table filters, pages and exports what it shows as CSV', async 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
   assert.equal(download.suggestedFilename(), 'lifeguard-reports.csv');
   const csv = fs.readFileSync(/** @type {string} */ (await download.path()), 'utf8').trim().split('\r\n');
-  assert.match(csv[0], /^id,kind,time,host,rule,category,action,severity,user,department/);
+  assert.match(csv[0], /^id,kind,time,host,rule,category,action,severity,user_as_reported_by_device,department/);
   assert.equal(csv.length, 61, 'the header and the 60 library events, not one page');
   assert.ok(csv.slice(1).every((line) => line.includes(',poe.com,') && line.includes(',library,')));
   assert.deepEqual(tab.problems, []);

@@ -388,7 +388,7 @@ struct ReportQuery {
     /// Only this department (a department head: their own, always).
     #[serde(default, deserialize_with = "empty_is_none")]
     department: Option<String>,
-    /// Only this user.
+    /// Only this user (as the devices reported it).
     #[serde(default, deserialize_with = "empty_is_none")]
     user: Option<String>,
     /// Only this kind of event.
@@ -461,7 +461,11 @@ struct EventOut {
     category: Option<String>,
     action: Option<String>,
     severity: Option<String>,
+    /// The user as the device reported it: not verified (a department's device token can
+    /// name anyone); see `user_source`.
     user: Option<String>,
+    /// Where `user` comes from: always `device`, claimed by the device that filed the event.
+    user_source: crate::reports::UserSource,
     department: Option<String>,
     extension_version: Option<String>,
     policy_version: Option<i64>,
@@ -484,6 +488,7 @@ fn event_out(e: Event) -> EventOut {
         action: e.action,
         severity: e.severity,
         user: e.user,
+        user_source: crate::reports::UserSource::Device,
         department: e.department,
         extension_version: e.extension_version,
         policy_version: e.policy_version,
@@ -558,13 +563,14 @@ fn cell(out: &mut String, v: &str) {
 }
 
 /// The same events as CSV (for CPRA requests, §VI), up to 100,000 rows; cells that a
-/// spreadsheet would run as formulas are quoted.
+/// spreadsheet would run as formulas are quoted. The user column is
+/// `user_as_reported_by_device`: the device named that user, the server did not verify it.
 #[utoipa::path(get, path = "/v1/admin/reports/export.csv", tag = "console", security(("bearer" = [])), params(ReportQuery),
     responses((status = 200, description = "CSV with a header row.", content_type = "text/csv", body = String), TokenErrors))]
 async fn export_csv(state: web::Data<AppState>, who: Admin, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
     let f = filter(&who, q.into_inner(), 100_000, 100_000)?;
     let events = state.store.events(&f).await?;
-    let mut out = String::from("id,kind,time,host,rule,category,action,severity,user,department,extension_version,policy_version,incident,detectors\r\n");
+    let mut out = format!("id,kind,time,host,rule,category,action,severity,{},department,extension_version,policy_version,incident,detectors\r\n", crate::reports::CSV_USER_COLUMN);
     for e in &events {
         let detectors = e.detectors.iter().map(|(d, n)| format!("{d}={n}")).collect::<Vec<_>>().join(";");
         let pv = e.policy_version.map(|v| v.to_string()).unwrap_or_default();

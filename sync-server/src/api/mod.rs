@@ -19,7 +19,7 @@ mod users;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{ResponseError, web};
+use actix_web::{HttpMessage as _, ResponseError, web};
 
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::metrics::Metrics;
@@ -56,10 +56,19 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Runs around every request: the per-client rate limit, and response counting.
+/// Runs around every request: the rate limit (per token for a request with a valid token,
+/// per client address for any other; see [`crate::ratelimit`]), and response counting.
 async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let client = state.as_ref().and_then(|s| crate::client::address(req.peer_addr().map(|p| p.ip()), req.headers(), &s.config.trusted_proxies));
+    let client = state.as_ref().filter(|s| s.limiter.is_on()).and_then(|s| {
+        // A valid token is its own budget; the verified claims ride along to the extractor.
+        if let Some(claims) = crate::auth::bearer(req.headers()).ok().and_then(|t| s.tokens.verify(t).ok()) {
+            let key = crate::ratelimit::Client::Token(claims.jti.clone());
+            req.extensions_mut().insert(crate::auth::Verified(claims));
+            return Some(key);
+        }
+        crate::client::address(req.peer_addr().map(|p| p.ip()), req.headers(), &s.config.trusted_proxies).map(crate::ratelimit::Client::Address)
+    });
     if let (Some(state), Some(client)) = (&state, client) {
         if let Err(after) = state.limiter.take(client, 1.0) {
             Metrics::add(&state.metrics.rate_limited, 1);

@@ -96,7 +96,7 @@ fn set(entries: &[(u16, Response)]) -> BTreeMap<String, RefOr<Response>> {
 }
 
 fn too_many() -> Response {
-    with_header(error("Too many requests from this address (when the server sets a rate limit)."), "Retry-After", "Seconds to wait.", Type::Integer)
+    with_header(error("Too many requests with this token, or without a valid token from this address (the server's rate limit, on by default)."), "Retry-After", "Seconds to wait.", Type::Integer)
 }
 
 /// The errors of a route that needs no token: a malformed request, the rate limit, a fault.

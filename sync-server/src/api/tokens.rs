@@ -14,7 +14,6 @@ use super::openapi::TokenErrors;
 use crate::auth::{Admin, Role};
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
-use crate::store::{AuditEntry, RevokedToken, Write};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(revoke), components(schemas(Revoke, Revoked)))]
@@ -57,23 +56,12 @@ struct Revoked {
         (status = 422, description = "Not a valid, unexpired token of this server, or a console session.", body = Body), TokenErrors))]
 async fn revoke(state: web::Data<AppState>, who: Admin, body: super::Object<Revoke>) -> ApiResult<HttpResponse> {
     who.require(&[Role::ItAdmin])?;
-    let claims = state
-        .tokens
-        .verify(body.0.token.trim())
-        .map_err(|_| ApiError::Unprocessable("not a valid, unexpired token of this server (an expired one needs no revoking)".into()))?;
-    if claims.ver.is_some() {
-        return Err(ApiError::Unprocessable("a console session ends when its account signs out, changes or is deleted; it is not revoked here".into()));
-    }
-    let token = RevokedToken { jti: claims.jti.clone(), subject: claims.sub.clone(), role: claims.role.as_str().into(), department: claims.department.clone(), expires_at: claims.exp };
-    let entry = AuditEntry {
-        actor: who.who().to_owned(),
-        role: who.role().as_str().to_owned(),
-        action: "token.revoke".into(),
-        target: claims.jti.clone(),
-        before: None,
-        after: serde_json::to_string(&serde_json::json!({"subject": claims.sub, "role": claims.role, "department": claims.department})).ok(),
-    };
-    let newly_revoked = state.store.revoke_token(&token, &entry).await? == Write::Done;
+    // One message for every token that does not verify, as for authentication.
+    let claims = crate::revocations::revocable(&state.tokens, &body.0.token).map_err(|e| match e {
+        crate::revocations::NotRevocable::Session => ApiError::Unprocessable(e.to_string()),
+        crate::revocations::NotRevocable::Invalid(_) => ApiError::Unprocessable("not a valid, unexpired token of this server (an expired one needs no revoking)".into()),
+    })?;
+    let newly_revoked = crate::revocations::revoke(&*state.store, &claims, who.who(), who.role().as_str()).await?;
     state.revoked.add(&claims.jti);
     Ok(HttpResponse::Ok().json(Revoked {
         jti: claims.jti,

@@ -1,6 +1,6 @@
 //! Command-line arguments: the policy commands that need no server (`check`, `scan`,
 //! `policy`), `serve`, and the operator's commands on the server's data folder and database
-//! (`keys show`, `token issue`, `user add`, `reports purge`).
+//! (`keys show`, `token issue`, `token revoke`, `user add`, `reports purge`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -152,6 +152,17 @@ enum TokenCommand {
         /// The subject (a device label or an e-mail).
         #[arg(long)]
         subject: Option<String>,
+    },
+    /// Revoke a device or operator token at once, on every replica (a lost laptop, a token
+    /// read out of the registry, the old token after a rotation). Reads the token from
+    /// standard input, or --token-file, so it stays out of the shell's history and the process
+    /// list; prints what was revoked as JSON. Audited as `token.revoke` by `<user> (CLI)`.
+    Revoke {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// Read the token from this file instead of standard input.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
     },
 }
 
@@ -329,6 +340,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Token(TokenCommand::Revoke { flags, token_file }) => {
+            let config = Config::load(&flags)?;
+            let text = match &token_file {
+                Some(path) => String::from_utf8(read_limited(path, 64 * 1024)?).with_context(|| format!("{} is not text", path.display()))?,
+                None => read_stdin()?,
+            };
+            let token = text.trim();
+            if token.is_empty() {
+                bail!("no token: give it on standard input (lifeguard token revoke < token.txt) or with --token-file FILE");
+            }
+            // Without the server's token key every token would look forged: say where it looked.
+            let secret = &crate::keys::Keys::files(&config.data_dir)[1];
+            if !secret.exists() {
+                bail!("no token key at {}: give the server's data folder (--data-dir, or data_dir in --config)", secret.display());
+            }
+            let keys = crate::keys::Keys::load_or_create(&config.data_dir)?;
+            let tokens = crate::auth::Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience);
+            let claims = crate::revocations::revocable(&tokens, token).map_err(|e| anyhow::anyhow!("cannot revoke this token: {e}"))?;
+            let newly_revoked = actix_web::rt::System::new().block_on(async {
+                let store = crate::store::open(&config.database_url).await?;
+                crate::revocations::revoke(&*store, &claims, &cli_actor(), "operator").await
+            })?;
+            print_json(&serde_json::json!({
+                "jti": claims.jti,
+                "subject": claims.sub,
+                "role": claims.role,
+                "department": claims.department,
+                "expires_at": crate::lifecycle::rfc3339(claims.exp),
+                "newly_revoked": newly_revoked,
+            }))
+        }
         Command::User(UserCommand::Add { flags, email, role, department, password_stdin, reset }) => {
             let config = Config::load(&flags)?;
             if role == Role::Device {
@@ -422,6 +464,18 @@ fn extension(command: ExtensionCommand) -> anyhow::Result<()> {
             print_json(&info)
         }
     }
+}
+
+/// Who the audit log names for a change made on the command line: the operating-system user
+/// (`$SUDO_USER` under sudo, else `$USER`), marked `(CLI)`, as CLI tokens are marked
+/// `(CLI token)`: whoever holds the server's keys, never a console account.
+fn cli_actor() -> String {
+    let user = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| !u.is_empty() && u.len() <= 64 && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+        .unwrap_or_else(|| "operator".into());
+    format!("{user} (CLI)")
 }
 
 /// Reads a file of at most `limit` bytes.

@@ -9,6 +9,19 @@ import { actionBadge, errorBox, field, fill, h, table, when } from '../dom.js';
 import { KIND_LABELS, kindLabel } from './dashboard.js';
 
 const PAGE_SIZE = 50;
+
+/** Why a report's user is a lead, not proof (APP 04.05 §IV.4 incident response). */
+const CLAIMED_WHY = 'Reports are filed with a device token issued to a department (or a device), not to a person, so whoever holds the token can name anyone; the server does not verify it.';
+const CLAIMED_USER_HINT = `As reported by the device. ${CLAIMED_WHY}`;
+
+/**
+ * A report's user, marked as the device's claim, with the reason on hover.
+ * @param {string|null|undefined} user
+ */
+function claimedUser(user) {
+  if (!user) return '';
+  return h('span', { class: 'claimed-user', title: CLAIMED_USER_HINT }, user, h('small', { class: 'muted', text: ' (as reported by the device)' }));
+}
 const FILTERS = ['from', 'to', 'department', 'user', 'kind', 'host', 'rule', 'detector', 'incident'];
 
 /**
@@ -54,7 +67,7 @@ export async function render(root, ctx) {
     field('From', inputs.from),
     field('Before (date)', inputs.to),
     field('Department', inputs.department),
-    field('User', inputs.user),
+    field('User', inputs.user, 'as reported by devices'),
     field('Kind', inputs.kind),
     field('Host', inputs.host),
     field('Rule', inputs.rule),
@@ -110,12 +123,12 @@ export async function render(root, ctx) {
         { label: 'Category', value: (e) => e.category ?? '' },
         { label: 'Action', value: (e) => actionBadge(e.action) },
         { label: 'Detectors', value: (e) => Object.entries(e.detectors ?? {}).map(([d, n]) => `${d} ×${n}`).join(', ') },
-        { label: 'User', value: (e) => e.user ?? '' },
+        { label: 'User', value: (e) => claimedUser(e.user) },
         { label: 'Department', value: (e) => e.department ?? '' },
         { label: 'Incident', value: (e) => (e.incident ? h('span', { class: 'badge action-block', text: 'incident' }) : '') },
       ],
       rows,
-      { empty: 'No reports match this filter.', class: 'reports' },
+      { empty: 'No reports match this filter.', class: 'reports', caption: `Users are as reported by the device. ${CLAIMED_WHY}` },
     ),
     h(
       'div',
