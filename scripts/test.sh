@@ -9,23 +9,30 @@
 #   7. schemathesis against the server's own OpenAPI document
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step says when it started (seconds since this script began), so a slow step shows in the log.
+step() { echo "==> [$(printf '%4d' "$SECONDS") s] $*"; }
 scripts/setup.sh --test
 
-echo "==> cargo test (workspace)"
+step "cargo test (workspace)"
 cargo test --workspace --locked
 
+step "fuzz"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
-echo "==> wasm-bindgen tests in headless Chromium"
+step "wasm-bindgen tests in headless Chromium"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TMPDIR=$tmp CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test -p lifeguard-core --features wasm --target wasm32-unknown-unknown --test web --locked
 
+step "end-to-end tests"
 LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-e2e.sh
+step "console tests"
 LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-console.sh
 
-echo "==> deployment templates (manifest/deploy)"
+step "deployment templates (manifest/deploy)"
 (cd tests && node --test deploy/)
 
+step "schemathesis"
 LIFEGUARD_BIN=$PWD/target/debug/lifeguard scripts/test-api.sh
+step "all tests passed"
