@@ -120,6 +120,16 @@ impl Site {
     }
 }
 
+/// Every thread's stack in this process, read by gdb when it is installed: what a server that
+/// does not stop is waiting for (this has happened now and then, never when watched).
+fn thread_stacks() -> String {
+    let pid = std::process::id().to_string();
+    match std::process::Command::new("gdb").args(["-p", &pid, "-batch", "-nx", "-ex", "thread apply all bt"]).output() {
+        Ok(out) => format!("thread stacks (gdb):\n{}", String::from_utf8_lossy(&out.stdout)),
+        Err(e) => format!("no thread stacks: gdb did not run ({e})"),
+    }
+}
+
 /// A running server and a client for it.
 pub struct Server {
     pub base: String,
@@ -151,6 +161,7 @@ impl Res {
 impl Server {
     pub async fn stop(&self) {
         if tokio::time::timeout(std::time::Duration::from_secs(20), self.handle.stop(true)).await.is_err() {
+            eprintln!("{}", thread_stacks());
             panic!("the server did not stop within 20 s");
         }
     }
