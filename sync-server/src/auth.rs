@@ -164,9 +164,7 @@ impl Tokens {
 
     /// Verifies a token; every failure is the same error.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|d| d.claims)
-            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
+        self.diagnose(token).map_err(|_| ApiError::Unauthorized("invalid or expired token"))
     }
 }
 
