@@ -62,7 +62,7 @@ pub(crate) struct Normalized<'a> {
 
 /// Folds `text` for the detectors (see the module documentation).
 pub(crate) fn normalize(text: &str) -> Normalized<'_> {
-    let Some(first) = text.bytes().position(|b| b >= 0x80) else {
+    let Some(first) = first_non_ascii(text.as_bytes()) else {
         return Normalized { text: Cow::Borrowed(text), origin: Vec::new() };
     };
     let Some((at, _)) = text[first..].char_indices().find(|&(_, c)| fold(c) != Fold::Keep) else {
@@ -84,6 +84,21 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
         origin.extend(std::iter::repeat_n(i, c.len_utf8()));
     }
     Normalized { text: Cow::Owned(out), origin }
+}
+
+/// The offset of the first byte outside ASCII. Checked a block at a time with
+/// `<[u8]>::is_ascii`, which reads words rather than bytes: a byte-at-a-time search was a
+/// fifth of the time of scanning plain prose.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 256;
+    let mut at = 0;
+    for block in bytes.chunks(BLOCK) {
+        if !block.is_ascii() {
+            return block.iter().position(|&b| b >= 0x80).map(|i| at + i);
+        }
+        at += block.len();
+    }
+    None
 }
 
 impl Normalized<'_> {
@@ -146,6 +161,17 @@ mod tests {
                 assert_eq!(fold(c), Fold::To(char::from(b'0' + d as u8)));
             }
         }
+    }
+
+    #[test]
+    fn the_first_byte_outside_ascii_is_found_in_any_block() {
+        for at in [0, 1, 255, 256, 257, 511, 512, 1000] {
+            let mut text = "a".repeat(1200);
+            text.replace_range(at..at + 1, "\u{2011}");
+            assert_eq!(first_non_ascii(text.as_bytes()), Some(at), "{at}");
+        }
+        assert_eq!(first_non_ascii("a".repeat(1200).as_bytes()), None);
+        assert_eq!(first_non_ascii(b""), None);
     }
 
     #[test]
