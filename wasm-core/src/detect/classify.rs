@@ -625,7 +625,8 @@ impl Scan<'_, '_> {
         // A number as other countries write it (`020 7946 0958`, `04 20 00 57 56`,
         // `0458 827 685`, `3302-5228`, `111-524-4939`): 8 to 12 digits led by a trunk `0`
         // (not a lone one, as in ISBN `0-306-…`), or ending in 4-4 or 3-3-4 groups joined
-        // by dashes or dots (not an SSN's 3-2-4 or a ZIP+4's 5-4); or 10 bare digits.
+        // by dashes or dots (not an SSN's 3-2-4 or a ZIP+4's 5-4); or 10 bare digits; or 8
+        // digits, bare or as 4 4.
         for k in (1..=avail.min(6)).rev() {
             if !fits(k) || !(1..k).all(|i| b" -.".contains(&sep(i))) {
                 continue;
@@ -650,7 +651,12 @@ impl Scan<'_, '_> {
                 && joined(k - 1)
                 && joined(k - 2);
             let bare10 = k == 1 && total == 10;
-            if (8..=12).contains(&total) && (trunk || tail44 || tail334 || bare10) {
+            // An Australian local number without its area code: `9281 7253`, `28916143`
+            // (eight bare digits that read as a date are a date: "called … 19560512 (DOB)").
+            let local8 = total == 8
+                && ((k == 1 && !eight_digit_date(&bytes[at..run.end[g]]))
+                    || (k == 2 && len(0) == 4));
+            if (8..=12).contains(&total) && (trunk || tail44 || tail334 || bare10 || local8) {
                 options.add(Detector::PhoneUs, Ctx::Phone, k);
                 break;
             }
@@ -690,14 +696,8 @@ impl Scan<'_, '_> {
         if tok == 1 {
             let digits = &bytes[at..run.end[g]];
             let n = digits.len();
-            // `19840305` or `03051984`.
-            if n == 8 {
-                let f = |i: usize, l: usize| valid::number(&digits[i..i + l]);
-                let iso = valid::date(f(4, 2), f(6, 2), &digits[..4]) && f(4, 2) <= 12;
-                let us = valid::date(f(0, 2), f(2, 2), &digits[4..]);
-                if iso || us {
-                    options.add(Detector::DateOfBirth, Ctx::Birth, 1);
-                }
+            if n == 8 && eight_digit_date(digits) {
+                options.add(Detector::DateOfBirth, Ctx::Birth, 1);
             }
             if n == 9 {
                 if valid::ssn(digits) {
@@ -799,6 +799,13 @@ fn month_date_fields(token: &[u8]) -> bool {
             }
             _ => true,
         })
+}
+
+/// Eight digits that are a date, `19840305` or `03051984`.
+fn eight_digit_date(digits: &[u8]) -> bool {
+    let f = |i: usize, l: usize| valid::number(&digits[i..i + l]);
+    (valid::date(f(4, 2), f(6, 2), &digits[..4]) && f(4, 2) <= 12)
+        || valid::date(f(0, 2), f(2, 2), &digits[4..])
 }
 
 /// The context-only detectors any identifier-like token of `len` characters may be.

@@ -72,7 +72,12 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
     out.push_str(&text[..start]);
-    origin.extend(0..start as u32);
+    // Every byte maps to where its character starts: a finding may end inside a character
+    // kept as it is (a password value ending in an emoji).
+    origin.extend(0..first as u32);
+    for (i, c) in text[first..start].char_indices() {
+        origin.extend(std::iter::repeat_n((first + i) as u32, c.len_utf8()));
+    }
     for (i, c) in text[start..].char_indices() {
         let i = (start + i) as u32;
         let c = match fold(c) {
@@ -185,6 +190,9 @@ mod tests {
 
     #[test]
     fn folded_spans_map_back_to_the_original() {
+        // A span ending inside a character kept before the first folded one takes it whole.
+        let text = "pass: 12🔑\u{00A0}x";
+        assert_eq!(normalize(text).original(text, 6, 12), (6, 12));
         let text = "SSN:\u{00A0}１２３\u{2011}45\u{200B}-6789 done";
         let n = normalize(text);
         assert_eq!(n.as_str(), "SSN: 123-45-6789 done");

@@ -32,8 +32,8 @@ pub(crate) enum Shape {
     Mbi,
     LetteredCase,
     Street,
-    UpperAlnum,
     MonthDate,
+    UpperAlnum,
     Numeric,
     Vin,
 }
@@ -59,8 +59,9 @@ impl Shape {
         Shape::LetteredCase,
         // Before `UpperAlnum`, which would take the house number of "221B Baker Street".
         Shape::Street,
-        Shape::UpperAlnum,
+        // Before `UpperAlnum`, which would take the `29TH` of "29TH OF AUGUST 1953".
         Shape::MonthDate,
+        Shape::UpperAlnum,
         Shape::Numeric,
         // After `UpperAlnum` and `Numeric`: it takes only what they leave, VINs in lower or
         // mixed case (`1hgcm82633a004352`), never a run of 17 digits.
@@ -142,12 +143,13 @@ impl Shape {
                 r"|\b\d{1,2}-(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?:\d{4}|\d{2})\b",
                 r"|\b\d{4}-(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{1,2}\b"
             ),
-            // A house number, one to four capitalised words and a street suffix: the names
+            // A house number, one to four capitalised words (`O'Connor`, `McDonald` too) and
+            // a street suffix: the names
             // of USPS Publication 28 (appendix C1), common British and Australian street types
             // and the common abbreviations; then perhaps a
             // direction and a unit (`Apt. 222`, `Suite 247`, `#4`).
             Shape::Street => concat!(
-                r"\b\d{1,6}[A-Z]? (?:(?:[A-Z][a-z]*|\d{1,3}(?:st|nd|rd|th))\.? ){1,4}(?:(?:",
+                r"\b\d{1,6}[A-Z]? (?:(?:[A-Z][a-z]*(?:'?[A-Z][a-z]+)?|\d{1,3}(?:st|nd|rd|th))\.? ){1,4}(?:(?:",
                 r"Alley|Avenue|Boulevard|Branch|Bridges?|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape",
                 r"|Causeway|Centers?|Centre|Circles?|Cliffs?|Club|Commons?|Corners?|Course",
                 r"|Courts?|Coves?|Creek|Crescent|Crest|Crossing|Crossroads?|Curve|Dale|Dam",
@@ -155,7 +157,7 @@ impl Shape {
                 r"|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Gardens?|Gateway|Glens?|Greens?",
                 r"|Groves?|Harbors?|Haven|Heights|Highway|Hills?|Hollow|Inlet|Islands?|Isle",
                 r"|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Lights?|Loaf|Locks?|Lodge",
-                r"|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?",
+                r"|Loop|Mall|Manors?|Meadows?|Mews?|Mills?|Mission|Motorway|Mount|Mountains?",
                 r"|Neck|Orchard|Oval|Overpass|Parks?|Parkways?|Pass|Passage|Path|Pike|Pines?",
                 r"|Place|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest",
                 r"|Ridges?|River|Roads?|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?",
@@ -164,8 +166,22 @@ impl Shape {
                 r"|Valleys?|Via|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?",
                 // British and Australian street types.
                 r"|Bend|Chase|Circuit|Close|Distributor|Driveway|Edge|Esplanade|Gates?|Grange",
-                r"|Intersection|Parade|Piazza|Promenade|Quadrangle|Quay|Rise|Ring|Riviera",
+                r"|Intersection|Parade|Piazza|Promenade|Quadrangle|Quays?|Rise|Ring|Riviera",
                 r"|Siding|Top|Towers?|Trunkway|Wharf|Yard",
+                // The rest of Australia Post's street types, some of them everyday words
+                // ("End", "Line", "Break"): after a house number and a capitalised name they
+                // are an address far more often than not.
+                r"|Access|Alleyway|Amble|Anchorage|Approach|Arcade|Artery|Basin|Beach|Block",
+                r"|Brace|Brae|Break|Broadway|Brow|Byway|Centreway|Circlet|Circus|Colonnade",
+                r"|Concourse|Copse|Corso|Courtyard|Cross|Crossway|Cruiseway|Cul-de-sac|Cutting",
+                r"|Dell|Deviation|Dip|Elbow|End|Entrance|Fairway|Firetrail|Follow|Footway",
+                r"|Foreshore|Formation|Front|Frontage|Gap|Glade|Ground|Gully|Highroad",
+                r"|Interchange|Laneway|Lees|Line|Link|Little|Lookout|Lower|Meander|Nook",
+                r"|Outlook|Parklands|Part|Pathway|Plateau|Pocket|Quad|Quadrant|Ramble|Range",
+                r"|Reach|Reserve|Retreat|Ride|Ridgeway|Riverway|Roadside|Roadway|Ronde",
+                r"|Rosebowl|Rotary|Round|Slope|Sound|Stairs|Steps|Strand|Strip|Subway|Tarn",
+                r"|Thoroughfare|Tollway|Tor|Trailer|Triangle|Turn|Upper|Vale|Villas|Wade",
+                r"|Walkway|Wynd",
                 r")\b|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Plz|Hwy|Pkwy|Cir|Ter|Sq|Trl|Pt|Xing|Expy",
                 r"|Fwy|Tpke|Cres|Rte)\b\.?)",
                 r"(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
