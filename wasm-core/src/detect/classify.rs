@@ -6,7 +6,7 @@
 //! context word is nearest wins, ties going to the earlier in the list. Every function
 //! returns where the search resumes; nothing here allocates.
 
-use super::context::{Ctx, Nearby};
+use super::context::{Ctx, Words};
 use super::secrets::{self, PemEnds};
 use super::shapes::Shape;
 use super::validators as valid;
@@ -43,6 +43,8 @@ pub(crate) struct Scan<'t, 'o> {
     pub(crate) text: &'t str,
     pub(crate) sink: Sink<'o>,
     pub(crate) pem_ends: PemEnds,
+    /// The context words read so far.
+    pub(crate) words: Words,
 }
 
 /// Up to this many detectors can fit one candidate (a bare 9-digit number fits ten).
@@ -71,11 +73,11 @@ impl Options {
     }
 
     /// The option whose context word is nearest `text[start..end]`, if any has one.
-    fn pick(&self, text: &str, start: usize, end: usize) -> Option<(Detector, usize)> {
+    fn pick(&self, words: &mut Words, text: &str, start: usize, end: usize) -> Option<(Detector, usize)> {
         if self.len == 0 {
             return None;
         }
-        let nearby = Nearby::around(text, start, end);
+        let nearby = words.around(text, start, end);
         let mut best: Option<(Detector, usize, u16)> = None;
         for &(detector, ctx, groups) in &self.items[..self.len] {
             if let Some(d) = nearby.distance(ctx) {
@@ -156,13 +158,13 @@ impl Scan<'_, '_> {
                 }
             }
             Shape::LetteredCase => {
-                if Nearby::around(self.text, start, end).has(Ctx::Case) {
+                if self.words.around(self.text, start, end).has(Ctx::Case) {
                     self.sink.push(Detector::CjiCaseNumber, start, end);
                 }
             }
             Shape::UpperAlnum => self.upper_alnum(start, end),
             Shape::MonthDate => {
-                if month_date_fields(token) && Nearby::around(self.text, start, end).has(Ctx::Birth) {
+                if month_date_fields(token) && self.words.around(self.text, start, end).has(Ctx::Birth) {
                     self.sink.push(Detector::DateOfBirth, start, end);
                 }
             }
@@ -196,13 +198,13 @@ impl Scan<'_, '_> {
     }
 
     /// True if a dotted quad is labelled as a version (`version 4.2.1.0`, `v1.2.3.4`).
-    fn version(&self, start: usize, end: usize) -> bool {
+    fn version(&mut self, start: usize, end: usize) -> bool {
         let bytes = self.text.as_bytes();
         let v_before = start > 0
             && matches!(bytes[start - 1], b'v' | b'V')
             && (start < 2 || !bytes[start - 2].is_ascii_alphanumeric());
         v_before
-            || Nearby::around(self.text, start, end)
+            || self.words.around(self.text, start, end)
                 .distance(Ctx::Version)
                 .is_some_and(|d| d <= 2)
     }
@@ -240,7 +242,7 @@ impl Scan<'_, '_> {
         let e164 = (8..=15).contains(&n);
         if e164
             && (digits[0] != b'1'
-                || Nearby::around(self.text, start, last).has(Ctx::Phone))
+                || self.words.around(self.text, start, last).has(Ctx::Phone))
         {
             return self.phone(start, last);
         }
@@ -404,7 +406,7 @@ impl Scan<'_, '_> {
         }
         // Outside the NANP rules (an exchange starting 0 or 1), only with a phone word.
         if n != 10
-            || !(valid::nanp(&digits) || Nearby::around(self.text, start, last).has(Ctx::Phone))
+            || !(valid::nanp(&digits) || self.words.around(self.text, start, last).has(Ctx::Phone))
         {
             return end;
         }
@@ -434,7 +436,7 @@ impl Scan<'_, '_> {
         if !(has_letter && has_digit) {
             return;
         }
-        let labelled = || Nearby::around(self.text, start, end).has(Ctx::Vin);
+        let mut labelled = || self.words.around(self.text, start, end).has(Ctx::Vin);
         if (valid::vin(&upper) && (!hex || labelled()))
             || (valid::vin_without_check(&upper) && labelled())
         {
@@ -451,7 +453,7 @@ impl Scan<'_, '_> {
         if ext.is_empty() {
             if valid::vin(base)
                 || (valid::vin_without_check(base)
-                    && Nearby::around(self.text, start, end).has(Ctx::Vin))
+                    && self.words.around(self.text, start, end).has(Ctx::Vin))
             {
                 return self.sink.push(Detector::Vin, start, end);
             }
@@ -473,7 +475,7 @@ impl Scan<'_, '_> {
             }
             identifier_options(&mut options, base.len());
         }
-        if let Some((detector, _)) = options.pick(self.text, start, end) {
+        if let Some((detector, _)) = options.pick(&mut self.words, self.text, start, end) {
             self.sink.push(detector, start, end);
         }
     }
@@ -522,7 +524,7 @@ impl Scan<'_, '_> {
     }
 
     /// The detector, start and group count of the token starting at group `g`.
-    fn numeric_token(&self, run: &Run, g: usize) -> Option<(Detector, usize, usize)> {
+    fn numeric_token(&mut self, run: &Run, g: usize) -> Option<(Detector, usize, usize)> {
         let bytes = self.text.as_bytes();
         let len = |i: usize| run.len(g + i);
         let sep = |i: usize| run.sep(g + i);
@@ -729,7 +731,7 @@ impl Scan<'_, '_> {
         }
         let span_end = run.end[g + tok - 1];
         options
-            .pick(self.text, at, span_end)
+            .pick(&mut self.words, self.text, at, span_end)
             .map(|(detector, groups)| (detector, at, groups))
     }
 }

@@ -220,70 +220,39 @@ fn match_word(text: &[u8], at: usize, limit: usize, word: &[u8], end: End) -> Op
 
 /// The nearest distance, in bytes, from a candidate to each kind of context word in its
 /// window; `u16::MAX` where there is none.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Nearby {
     distance: [u16; CTX_COUNT],
 }
 
 impl Nearby {
+    fn none() -> Nearby {
+        Nearby {
+            distance: [u16::MAX; CTX_COUNT],
+        }
+    }
+
     /// Finds the context words around the candidate `text[start..end]`.
     pub(crate) fn around(text: &str, start: usize, end: usize) -> Nearby {
         let bytes = text.as_bytes();
-        let mut nearby = Nearby {
-            distance: [u16::MAX; CTX_COUNT],
-        };
+        let mut nearby = Nearby::none();
         let from = floor_char_boundary(text, start.saturating_sub(BEFORE));
-        nearby.scan(bytes, from, start, |word_end, _| {
-            start.saturating_sub(word_end)
-        });
-        // After the candidate, only its own sentence: "Invoice 781215638 is overdue.
-        // Passport: …" is no passport number.
-        let to = end.saturating_add(AFTER).min(bytes.len());
-        let to = (end..to)
-            .find(|&i| bytes[i] == b'\n' || (bytes[i] == b'.' && bytes.get(i + 1) == Some(&b' ')))
-            .unwrap_or(to);
-        let to = floor_char_boundary(text, to);
-        // Labels precede values: a word after the candidate counts only when no option has
-        // one before it ("routing 021000021, account …" is a routing number).
-        nearby.scan(bytes, end, to, |_, word_start| {
-            word_start.saturating_sub(end) + BEFORE + 1
-        });
+        for at in word_starts(bytes, from, start) {
+            words_at(bytes, at, start, |ctx, word_end| {
+                nearby.record(ctx, start.saturating_sub(word_end));
+            });
+        }
+        let to = after_end(text, end);
+        for at in word_starts(bytes, end, to) {
+            words_at(bytes, at, to, |ctx, _| nearby.record(ctx, after_distance(at, end)));
+        }
         nearby
     }
 
-    /// Records every context word that starts at a word start in `bytes[from..to]` and
-    /// ends by `to`; `distance(word_end, word_start)` says how far it is from the candidate.
-    fn scan(
-        &mut self,
-        bytes: &[u8],
-        from: usize,
-        to: usize,
-        distance: impl Fn(usize, usize) -> usize,
-    ) {
-        for at in from..to.saturating_sub(1) {
-            let b = bytes[at];
-            if !b.is_ascii_alphabetic() || (at > 0 && is_word_byte(bytes[at - 1])) {
-                continue;
-            }
-            let letter = usize::from(b.to_ascii_lowercase() - b'a');
-            if SECOND[letter] & second_bit(bytes[at + 1]) == 0 {
-                continue;
-            }
-            let (lo, hi) = INDEX[letter];
-            let second = bytes[at + 1].to_ascii_lowercase();
-            for &(word, ctx, end) in &WORDS[usize::from(lo)..usize::from(hi)] {
-                // Most words of the letter's group differ in their second byte: comparing it
-                // here first saves a call per word (8% on text dense with identifiers).
-                if word[1] != second && word[1] != b' ' {
-                    continue;
-                }
-                if let Some(word_end) = match_word(bytes, at, to, word, end) {
-                    let d = u16::try_from(distance(word_end, at)).unwrap_or(u16::MAX - 1);
-                    let slot = &mut self.distance[ctx as usize];
-                    *slot = (*slot).min(d);
-                }
-            }
-        }
+    fn record(&mut self, ctx: Ctx, distance: usize) {
+        let d = u16::try_from(distance).unwrap_or(u16::MAX - 1);
+        let slot = &mut self.distance[ctx as usize];
+        *slot = (*slot).min(d);
     }
 
     /// How far the nearest word of kind `ctx` is, if there is one.
@@ -295,6 +264,127 @@ impl Nearby {
     /// True if a word of kind `ctx` is in the window.
     pub(crate) fn has(&self, ctx: Ctx) -> bool {
         self.distance(ctx).is_some()
+    }
+}
+
+/// Where the window after a candidate ending at `end` ends: at most [`AFTER`] bytes, and only
+/// its own sentence ("Invoice 781215638 is overdue. Passport: …" is no passport number).
+fn after_end(text: &str, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let to = end.saturating_add(AFTER).min(bytes.len());
+    let to = (end..to)
+        .find(|&i| bytes[i] == b'\n' || (bytes[i] == b'.' && bytes.get(i + 1) == Some(&b' ')))
+        .unwrap_or(to);
+    floor_char_boundary(text, to)
+}
+
+/// The distance of a word starting at `word_start`, after a candidate ending at `end`. Labels
+/// precede values: a word after the candidate counts only when no option has one before it
+/// ("routing 021000021, account …" is a routing number).
+fn after_distance(word_start: usize, end: usize) -> usize {
+    word_start.saturating_sub(end) + BEFORE + 1
+}
+
+/// The word starts in `bytes[from..to]` where a context word could begin and end by `to` (a
+/// letter after a non-word byte; every context word has two bytes or more).
+fn word_starts(bytes: &[u8], from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+    (from..to.saturating_sub(1)).filter(move |&at| {
+        bytes[at].is_ascii_alphabetic() && (at == 0 || !is_word_byte(bytes[at - 1]))
+    })
+}
+
+/// Calls `found(ctx, word_end)` for every context word starting at the word start `at` and
+/// ending by `limit`.
+fn words_at(bytes: &[u8], at: usize, limit: usize, mut found: impl FnMut(Ctx, usize)) {
+    let letter = usize::from(bytes[at].to_ascii_lowercase() - b'a');
+    if SECOND[letter] & second_bit(bytes[at + 1]) == 0 {
+        return;
+    }
+    let (lo, hi) = INDEX[letter];
+    let second = bytes[at + 1].to_ascii_lowercase();
+    for &(word, ctx, end) in &WORDS[usize::from(lo)..usize::from(hi)] {
+        // Most words of the letter's group differ in their second byte: comparing it here
+        // first saves a call per word (8% on text dense with identifiers).
+        if word[1] != second && word[1] != b' ' {
+            continue;
+        }
+        if let Some(word_end) = match_word(bytes, at, limit, word, end) {
+            found(ctx, word_end);
+        }
+    }
+}
+
+/// How many context words [`Words`] keeps; a window with more is read without it.
+const KEPT: usize = 48;
+
+/// The context words of the windows a scan has read, so that windows that overlap (the groups
+/// of "5018 0000 0009 0004", each a candidate) are read once. Candidates come in text order, so
+/// the words kept are those from the latest window's start on. A word is kept with its end as
+/// found without a limit; a window takes the words that end by its own limit, which is what
+/// matching with that limit finds (`match_word` reads the same bytes either way).
+pub(crate) struct Words {
+    /// Word starts in `lo..hi` have been read; `found` holds their context words in order.
+    lo: usize,
+    hi: usize,
+    found: [(usize, usize, Ctx); KEPT],
+    len: usize,
+}
+
+impl Default for Words {
+    fn default() -> Words {
+        Words {
+            lo: 0,
+            hi: 0,
+            found: [(0, 0, Ctx::Ssn); KEPT],
+            len: 0,
+        }
+    }
+}
+
+impl Words {
+    /// [`Nearby::around`], reading only what earlier windows did not.
+    pub(crate) fn around(&mut self, text: &str, start: usize, end: usize) -> Nearby {
+        let bytes = text.as_bytes();
+        let from = floor_char_boundary(text, start.saturating_sub(BEFORE));
+        let to = after_end(text, end);
+        if from < self.lo || from > self.hi {
+            (self.lo, self.hi, self.len) = (from, from, 0);
+        }
+        let gone = self.found[..self.len]
+            .iter()
+            .position(|&(at, _, _)| at >= from)
+            .unwrap_or(self.len);
+        self.found.copy_within(gone..self.len, 0);
+        self.len -= gone;
+        self.lo = from;
+        if to > self.hi {
+            let mut full = false;
+            // Every start in `hi..to` is read, `to - 1` too: a later window may reach further.
+            for at in word_starts(bytes, self.hi, (to + 1).min(bytes.len())) {
+                words_at(bytes, at, bytes.len(), |ctx, word_end| {
+                    if self.len < KEPT {
+                        self.found[self.len] = (at, word_end, ctx);
+                        self.len += 1;
+                    } else {
+                        full = true;
+                    }
+                });
+            }
+            if full {
+                (self.lo, self.hi, self.len) = (0, 0, 0);
+                return Nearby::around(text, start, end);
+            }
+            self.hi = to;
+        }
+        let mut nearby = Nearby::none();
+        for &(at, word_end, ctx) in &self.found[..self.len] {
+            if at < start && word_end <= start {
+                nearby.record(ctx, start - word_end);
+            } else if at >= end && word_end <= to {
+                nearby.record(ctx, after_distance(at, end));
+            }
+        }
+        nearby
     }
 }
 
@@ -318,6 +408,42 @@ mod tests {
         for (word, _, _) in WORDS {
             assert!(word[0].is_ascii_lowercase());
             assert!(!word.iter().any(u8::is_ascii_uppercase));
+        }
+    }
+
+    #[test]
+    fn kept_words_give_what_reading_each_window_gives() {
+        const PIECES: &[&str] = &[
+            "SSN ", "ssn: ", "routing ", "acct# ", "date of birth ", "date-of-", "birth ", "DOB ",
+            "phone ", "tel. ", "vin ", "plate ", "case no. ", "the ", "city ", "dll ", "a/c ",
+            "4111 ", "021000021 ", "12-34 ", ". ", "\n", "é ", "x", "social sec. ", "passport ",
+        ];
+        // xorshift64: deterministic, so a failure reproduces.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for _ in 0..500 {
+            let text: String = (0..next() % 60).map(|_| PIECES[next() % PIECES.len()]).collect();
+            let mut words = Words::default();
+            let mut at = 0;
+            for _ in 0..40 {
+                // Mostly forward in small steps, as candidates come; sometimes back or far.
+                at = match next() % 10 {
+                    0 => next() % (text.len() + 1),
+                    _ => at + next() % 12,
+                };
+                let start = floor_char_boundary(&text, at.min(text.len()));
+                let end = floor_char_boundary(&text, start + next() % 12);
+                assert_eq!(
+                    words.around(&text, start, end),
+                    Nearby::around(&text, start, end),
+                    "{text:?} {start}..{end}"
+                );
+            }
         }
     }
 

@@ -245,6 +245,7 @@ impl Scanner {
             text,
             sink: Sink::new(out),
             pem_ends: Default::default(),
+            words: Default::default(),
         };
         let mut at = 0;
         while at < text.len() {
