@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::policy::{Category, GrantKind, Policy, SiteAction};
+use crate::policy::{Category, GrantKind, Policy, SiteAction, path_unit};
 
 /// Precedence layers, lowest first. The order of the variants is the precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,21 +102,6 @@ pub(crate) fn path_matches(prefix: &str, path: &str) -> bool {
         Some((b'%', _)) => u.get(j + 1..j + 3).is_some_and(|h| h.eq_ignore_ascii_case(b"2f")),
         _ => false,
     }
-}
-
-/// The path unit at `at`: a byte, or a `%XX` escape of an unreserved character decoded.
-/// Returns the byte and how many input bytes it took.
-pub(crate) fn path_unit(path: &[u8], at: usize) -> Option<(u8, usize)> {
-    let b = *path.get(at)?;
-    if b == b'%' {
-        if let Some(hex) = path.get(at + 1..at + 3) {
-            let decoded = std::str::from_utf8(hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(c) = decoded.filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')) {
-                return Some((c, 3));
-            }
-        }
-    }
-    Some((b, 1))
 }
 
 /// What a decision is about: the URL and who is visiting it.

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 pub use error::{PolicyError, Problem, ProblemKind};
 pub use names::{Category, ContentAction, SiteAction};
-pub(crate) use names::is_domain_name;
+pub(crate) use names::{is_domain_name, path_unit};
 pub use tenant::{TenantHeader, Vendor};
 
 use crate::detect::{Detector, Severity};

@@ -166,11 +166,26 @@ pub(crate) fn canonical_path(input: &str) -> Result<String, String> {
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len());
     let mut at = 0;
-    while let Some((b, len)) = crate::decide::path_unit(bytes, at) {
+    while let Some((b, len)) = path_unit(bytes, at) {
         out.push(char::from(b.to_ascii_lowercase()));
         at += len;
     }
     Ok(out)
+}
+
+/// The path unit at `at`: a byte, or a `%XX` escape of an unreserved character decoded.
+/// Returns the byte and how many input bytes it took.
+pub(crate) fn path_unit(path: &[u8], at: usize) -> Option<(u8, usize)> {
+    let b = *path.get(at)?;
+    if b == b'%' {
+        if let Some(hex) = path.get(at + 1..at + 3) {
+            let decoded = std::str::from_utf8(hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(c) = decoded.filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')) {
+                return Some((c, 3));
+            }
+        }
+    }
+    Some((b, 1))
 }
 
 /// Parses an RFC 3339 time, or a date (`2026-12-31`) meaning the start of that day, or with
