@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::{self, rfc3339};
 use crate::state::AppState;

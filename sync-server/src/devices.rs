@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::auth::Claims;
+use crate::tokens::Claims;
 use crate::store::{DeviceSeen, Store};
 
 /// Sightings since the last flush, one per device.

@@ -8,7 +8,7 @@
 //! - **Sync** ([`api`]): devices fetch the signed bundle (`ETag`/304 from memory) and send
 //!   report batches ([`reports`]), stored exactly once by client UUID; when each device last
 //!   synced is kept in memory and flushed to the database in batches ([`devices`]).
-//! - **People** ([`auth`]): device tokens and console sessions are JWTs with a role;
+//! - **People** ([`tokens`], [`auth`]): device tokens and console sessions are JWTs with a role;
 //!   [`approvals`] are staff's requests to use a tool; every change lands in the audit log.
 //! - **Storage** ([`store`]): a [`store::Store`] trait with SQLite and PostgreSQL
 //!   implementations running the same SQL; several replicas can share one PostgreSQL.
@@ -38,3 +38,4 @@ pub mod revocations;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tokens;

@@ -9,7 +9,8 @@
 use lifeguard_core::{Engine, Policy};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{AuditEntry, DraftWrite, PolicyVersion, Write};

@@ -16,7 +16,8 @@ use rand::RngCore as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
+use crate::tokens::Role;
 
 /// The hash devices match a suspended address by: lower-case hex SHA-256 of `salt`, `\n`
 /// and the trimmed, lower-case address.

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use arc_swap::ArcSwap;
 
-use crate::auth::{Claims, TokenProblem, Tokens};
+use crate::tokens::{Claims, TokenProblem, Tokens};
 use crate::store::{AuditEntry, RevokedToken, Store, Write};
 
 /// The revoked token ids, and when they were last read.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
-use crate::auth::Tokens;
+use crate::tokens::Tokens;
 use crate::bundle::{BundleCache, Signer};
 use crate::config::Config;
 use crate::keys::Keys;
@@ -22,7 +22,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let signer = Signer { keys: Arc::clone(&keys), valid_days: config.bundle_valid_days };
     let state = AppState {
         store,
-        tokens: Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience),
+        tokens: Tokens::for_config(&keys, &config),
         keys,
         bundles: Arc::new(BundleCache::new(config.policy_recheck_ms, signer)),
         metrics: Arc::new(Metrics::default()),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::Tokens;
+use crate::tokens::Tokens;
 use crate::bundle::BundleCache;
 use crate::config::Config;
 use crate::devices::DeviceTracker;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, Site};
-use lifeguard_server::auth::Role;
+use lifeguard_server::tokens::Role;
 use serde_json::{Value, json};
 
 /// IT creates, lists, changes, resets and deletes accounts; each change is audited without a
@@ -272,7 +272,7 @@ async fn the_cli_revokes_a_token_read_from_standard_input(backend: Backend) {
     assert!(!audit.to_string().contains(&lost), "the token itself is never stored");
 
     // Not a token, another deployment's (another key), expired, a console session, nothing.
-    let other = lifeguard_server::auth::Tokens::new(&[7u8; 64], "lifeguard", "lifeguard").issue(Role::Device, "x", Some("police"), 3600).expect("token").0;
+    let other = lifeguard_server::tokens::Tokens::new(&[7u8; 64], "lifeguard", "lifeguard").issue(Role::Device, "x", Some("police"), 3600).expect("token").0;
     let expired = server.state.tokens.issue(Role::Device, "old", Some("police"), -3600).expect("token").0;
     let user = lifeguard_server::store::User { email: "it@redondo.test".into(), password_hash: String::new(), role: "it_admin".into(), department: None, session_epoch: 0, must_change_password: false };
     let session = server.state.tokens.issue_session(&user, Role::ItAdmin, 3600).expect("session").0;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, Site};
-use lifeguard_server::auth::Role;
+use lifeguard_server::tokens::Role;
 use serde_json::{Value, json};
 
 fn batch(n: u32) -> Value {

@@ -6,7 +6,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use common::{Backend, Server, Site};
-use lifeguard_server::auth::Role;
+use lifeguard_server::tokens::Role;
 use serde_json::{Value, json};
 
 fn event(id: &str, kind: &str) -> Value {

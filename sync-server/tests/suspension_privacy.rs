@@ -7,7 +7,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use common::{Backend, Site};
-use lifeguard_server::auth::Role;
+use lifeguard_server::tokens::Role;
 use serde_json::{Value, json};
 
 const REASON: &str = "HR case 2026-114: disclosure under review";

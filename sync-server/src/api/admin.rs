@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::openapi::TokenErrors;
 use super::{POLICY_BODY_LIMIT, empty_is_none, limit, parse_time};
-use crate::auth::{Admin, Role};
+use crate::auth::Admin;
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body, json_error};
 use crate::lifecycle::{self, rfc3339};
 use crate::privacy;

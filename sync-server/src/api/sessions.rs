@@ -11,7 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::openapi::{PublicErrors, TokenErrors};
-use crate::auth::{self, Role, Session};
+use crate::auth::{self, Session};
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 use crate::store::{AuditEntry, User, Write};

@@ -17,7 +17,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::TokenErrors;
-use crate::auth::{Admin, Role};
+use crate::auth::Admin;
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::lifecycle;
 use crate::state::AppState;

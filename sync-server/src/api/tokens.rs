@@ -11,7 +11,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::openapi::TokenErrors;
-use crate::auth::{Admin, Role};
+use crate::auth::Admin;
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 

@@ -17,7 +17,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::openapi::TokenErrors;
-use crate::auth::{self, Admin, Role};
+use crate::auth::{self, Admin};
+use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 use crate::store::{AuditEntry, User, Write};

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use lifeguard_core::{Engine, Paste, Policy, Visit};
 
-use crate::auth::Role;
+use crate::tokens::Role;
 use crate::config::{Config, ServerFlags};
 
 /// Lifeguard: enforce the city's AI-use policy (APP 04.05) on managed browsers.
@@ -334,7 +334,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 bail!("a {} token needs --department", role.as_str());
             }
             let keys = crate::keys::Keys::load_or_create(&config.data_dir)?;
-            let tokens = crate::auth::Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience);
+            let tokens = crate::tokens::Tokens::for_config(&keys, &config);
             let subject = subject.unwrap_or_else(|| format!("{}:{}", role.as_str(), department.as_deref().unwrap_or("city")));
             let (token, _) = tokens.issue(role, &subject, department.as_deref(), i64::from(days) * 86400)?;
             println!("{token}");
@@ -356,7 +356,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 bail!("no token key at {}: give the server's data folder (--data-dir, or data_dir in --config)", secret.display());
             }
             let keys = crate::keys::Keys::load_or_create(&config.data_dir)?;
-            let tokens = crate::auth::Tokens::new(keys.jwt_secret(), &config.token_issuer, &config.token_audience);
+            let tokens = crate::tokens::Tokens::for_config(&keys, &config);
             let claims = crate::revocations::revocable(&tokens, token).map_err(|e| anyhow::anyhow!("cannot revoke this token: {e}"))?;
             let newly_revoked = actix_web::rt::System::new().block_on(async {
                 let store = crate::store::open(&config.database_url).await?;

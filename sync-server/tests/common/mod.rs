@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use actix_web::{App, HttpServer};
-use lifeguard_server::auth::Role;
+use lifeguard_server::tokens::Role;
 use lifeguard_server::config::Config;
 use lifeguard_server::state::AppState;
 use serde_json::Value;
