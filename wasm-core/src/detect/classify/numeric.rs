@@ -149,6 +149,8 @@ impl Scan<'_, '_> {
         if run.truncated && g + tok == run.n {
             return None; // the token goes on past the groups held
         }
+        // A first group of eight digits that reads as a date (`19840305`, `03051984`).
+        let date8 = len(0) == 8 && eight_digit_date(&bytes[at..run.end[g]]);
         if short_card {
             options.add(Detector::CreditCard, Ctx::Card, 1);
         }
@@ -184,7 +186,7 @@ impl Scan<'_, '_> {
             // An Australian local number without its area code: `9281 7253`, `28916143`
             // (eight bare digits that read as a date are a date: "called … 19560512 (DOB)").
             let local8 = total == 8
-                && ((k == 1 && !eight_digit_date(&bytes[at..run.end[g]]))
+                && ((k == 1 && !date8)
                     || (k == 2 && len(0) == 4));
             if (8..=12).contains(&total) && (trunk || tail44 || tail334 || bare10 || local8) {
                 options.add(Detector::PhoneUs, Ctx::Phone, k);
@@ -226,7 +228,7 @@ impl Scan<'_, '_> {
         if tok == 1 {
             let digits = &bytes[at..run.end[g]];
             let n = digits.len();
-            if n == 8 && eight_digit_date(digits) {
+            if date8 {
                 options.add(Detector::DateOfBirth, Ctx::Birth, 1);
             }
             if n == 9 {
