@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
-use crate::tokens::Role;
+use crate::access::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::{self, rfc3339};
 use crate::state::AppState;
@@ -232,7 +232,7 @@ pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResu
 /// Loads a request; a department head only sees their own department's.
 pub async fn load(state: &AppState, who: &Principal, id: &str) -> ApiResult<Approval> {
     let a = state.store.approval(id).await?.ok_or_else(|| ApiError::NotFound(format!("no approval request {id}")))?;
-    if who.confined_to().is_some_and(|d| d != a.department) {
+    if !who.sees(&a.department) {
         return Err(ApiError::NotFound(format!("no approval request {id}")));
     }
     Ok(a)
@@ -251,7 +251,7 @@ fn entry(who: &Principal, action: &str, before: &Approval, after: &Approval) -> 
 
 /// Records IT's checklist review.
 pub async fn review(state: &AppState, who: &Principal, id: &str, checklist: Checklist) -> ApiResult<Approval> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::Review)?;
     for (f, v) in [
         ("vendor_controls", &checklist.vendor_controls),
         ("retention_export_deletion", &checklist.retention_export_deletion),
@@ -280,7 +280,7 @@ pub async fn review(state: &AppState, who: &Principal, id: &str, checklist: Chec
 
 /// Approves a reviewed request: adds the tool or pilot to the draft.
 pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) -> ApiResult<Approval> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::Review)?;
     text("note", &a.note, false)?;
     for _ in 0..8 {
         let before = load(state, who, id).await?;
@@ -331,7 +331,7 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) ->
 
 /// Denies a request.
 pub async fn deny(state: &AppState, who: &Principal, id: &str, note: String) -> ApiResult<Approval> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::Review)?;
     text("note", &note, true)?;
     let before = load(state, who, id).await?;
     if !matches!(before.status.as_str(), "submitted" | "in_review") {

@@ -16,6 +16,7 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 
+use crate::access::Action;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::{Claims, Role};
@@ -44,24 +45,6 @@ impl Principal {
     /// The caller's name for the audit log and records (`approved_by`, `updated_by`).
     pub fn who(&self) -> &str {
         &self.actor
-    }
-
-    /// Fails with 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.claims.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!("the {} role may not do this", self.claims.role.as_str())))
-        }
-    }
-
-    /// The department a caller is confined to: a department head's own; `None` for roles
-    /// that see every department.
-    pub fn confined_to(&self) -> Option<&str> {
-        match self.claims.role {
-            Role::DeptHead | Role::Device => Some(self.claims.department.as_deref().unwrap_or("")),
-            _ => None,
-        }
     }
 }
 
@@ -126,7 +109,7 @@ impl FromRequest for Device {
         let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
         Box::pin(async move {
             let (state, p) = checked?;
-            p.require(&[Role::Device])?;
+            p.require(Action::UseDeviceApi)?;
             not_revoked(&state, &p).await?;
             Ok(Device(p))
         })
@@ -147,7 +130,7 @@ fn console(req: &HttpRequest) -> Checked<(Principal, Option<crate::store::User>)
     let checked = principal(req).and_then(|p| Ok((state_of(req)?, p)));
     Box::pin(async move {
         let (state, p) = checked?;
-        p.require(&Role::ADMINS)?;
+        p.require(Action::UseConsole)?;
         not_revoked(&state, &p).await?;
         let account = current(&state, &p).await?;
         Ok((p, account))

@@ -9,7 +9,7 @@
 //!   report batches ([`reports`]), stored exactly once by client UUID; when each device last
 //!   synced is kept in memory and flushed to the database in batches ([`devices`]).
 //! - **People** ([`tokens`], [`auth`]): device tokens and console sessions are JWTs with a role;
-//!   [`approvals`] are staff's requests to use a tool; every change lands in the audit log.
+//!   what each role may do is one table ([`access`]); [`approvals`] are staff's requests to use a tool; every change lands in the audit log.
 //! - **Storage** ([`store`]): a [`store::Store`] trait with SQLite and PostgreSQL
 //!   implementations running the same SQL; several replicas can share one PostgreSQL.
 //!
@@ -17,6 +17,7 @@
 
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod api;
 pub mod approvals;
 pub mod auth;

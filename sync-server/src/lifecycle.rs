@@ -10,7 +10,7 @@ use lifeguard_core::{Engine, Policy};
 use serde_json::{Map, Value, json};
 
 use crate::auth::Principal;
-use crate::tokens::Role;
+use crate::access::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{AuditEntry, DraftWrite, PolicyVersion, Write};
@@ -148,7 +148,7 @@ where
 /// Replaces the whole draft. Only IT edits whole documents, and a whole-document edit may not
 /// change exceptions: those are the City Manager's (§VIII), through their own endpoint.
 pub async fn put_draft(state: &AppState, who: &Principal, new: Value) -> ApiResult<Value> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::EditPolicy)?;
     if !new.is_object() {
         return Err(ApiError::BadRequest("the policy must be a JSON object".into()));
     }
@@ -168,8 +168,8 @@ fn is_empty_list(v: Option<&Value>) -> bool {
 }
 
 /// Who may edit a section: exceptions are the City Manager's, everything else IT's.
-fn section_editors(section: &str) -> &'static [Role] {
-    if section == "exceptions" { &[Role::CityManager] } else { &[Role::ItAdmin] }
+fn section_editors(section: &str) -> Action {
+    if section == "exceptions" { Action::EditExceptions } else { Action::EditPolicy }
 }
 
 fn check_section(section: &str) -> ApiResult<()> {
@@ -252,7 +252,7 @@ pub async fn delete_item(state: &AppState, who: &Principal, section: &str, id: &
 
 /// Publishes the draft as the next version.
 pub async fn publish(state: &AppState, who: &Principal, note: &str) -> ApiResult<PolicyVersion> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    who.require(Action::Publish)?;
     let (doc, revision) = draft(state).await?;
     validate(&doc).await?;
     let v = insert_next(state, who, doc, note, None, None, &format!("draft revision {revision}")).await?;
@@ -261,7 +261,7 @@ pub async fn publish(state: &AppState, who: &Principal, note: &str) -> ApiResult
 
 /// Publishes an earlier version again as a new, higher version, and resets the draft to it.
 pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) -> ApiResult<PolicyVersion> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::Rollback)?;
     let old = state.store.version(to).await?.ok_or_else(|| ApiError::NotFound(format!("no version {to}")))?;
     let mut doc: Value = serde_json::from_str(&old.document).map_err(ApiError::internal)?;
     // Exceptions are the City Manager's (§VIII): a rollback by IT neither brings back one the

@@ -17,7 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Principal;
-use crate::tokens::Role;
+use crate::access::Action;
 
 /// The hash devices match a suspended address by: lower-case hex SHA-256 of `salt`, `\n`
 /// and the trimmed, lower-case address.
@@ -82,7 +82,7 @@ pub fn for_devices(doc: &Value, salt: &str) -> Value {
 
 /// Whether this console reader may read suspension reasons (IT and the City Manager).
 pub fn reads_reasons(who: &Principal) -> bool {
-    matches!(who.claims.role, Role::ItAdmin | Role::CityManager)
+    who.may(Action::ReadReasons)
 }
 
 /// Removes what `who` may not read from a policy document: the suspensions' reasons for

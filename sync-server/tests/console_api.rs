@@ -26,6 +26,8 @@ async fn console_accounts_are_managed_by_it(backend: Backend) {
     let login = server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await;
     assert_eq!(login.status, 200);
     assert_eq!(login.json()["role"], "dept_head");
+    // The session says what the role may do, from the server's access table.
+    assert_eq!(login.json()["can"], json!(["use_console", "edit_staff"]));
 
     assert_eq!(server.send("POST", "/v1/admin/users", Some(&it), &json!({"email": "chief@redondo.org", "role": "auditor"})).await.status, 409);
     // A department head without a department: the shape is right, the values do not go together.
@@ -42,6 +44,7 @@ async fn console_accounts_are_managed_by_it(backend: Backend) {
     // The role changed, the password did not.
     let login = server.send("POST", "/v1/auth/login", None, &json!({"email": "chief@redondo.org", "password": password})).await;
     assert_eq!(login.json()["role"], "auditor");
+    assert_eq!(login.json()["can"], json!(["use_console", "all_departments", "audit"]));
 
     let reset = server.request("POST", "/v1/admin/users/chief@redondo.org/password", Some(&it), &[], None).await.json();
     let new_password = reset["password"].as_str().expect("new password");

@@ -16,7 +16,9 @@ const KEY = 'lifeguard.console.session';
 
 /**
  * @typedef {'it_admin'|'dept_head'|'auditor'|'city_manager'} Role
- * @typedef {{token: string, email: string, role: Role, department: string|null, expires_at: string, must_change_password: boolean}} Session
+ * @typedef {string} Action one thing a role may do, named as in the server's access table
+ *   (sync-server/src/access.rs; the session lists the signed-in role's)
+ * @typedef {{token: string, email: string, role: Role, can: Action[], department: string|null, expires_at: string, must_change_password: boolean}} Session
  */
 
 /** @returns {Session|null} the session of this tab, unless it has expired */

@@ -73,7 +73,7 @@ async function render() {
     signin.renderNewPassword(main, session.email, () => navigate(page === 'signin' ? 'dashboard' : page, Object.fromEntries(params)));
     return;
   }
-  const can = abilities(session.role);
+  const can = abilities(session);
   const visible = PAGES.filter((p) => p.visible(can));
   const current = visible.find((p) => p.id === page) ?? visible[0];
   fill(nav, visible.map((p) => h('a', { href: `#/${p.id}`, 'aria-current': p.id === current.id ? 'page' : undefined, text: p.label })));

@@ -1,37 +1,42 @@
 /**
- * What each console role may see and do (APP 04.05 §V, §VIII), mirrored from the server's
- * checks so the console shows only what will work. The server enforces every one of these on
- * its own; hiding a button here is for the reader, not for security.
+ * What the signed-in role may do, as the server's access table says: the session carries it
+ * (`can`, from sign-in), so the console shows only what will work without keeping its own
+ * copy of the matrix. The server enforces every one of these on its own; hiding a button here
+ * is for the reader, not for security.
  * @module
  */
 
 /**
- * @typedef {import('./api.js').Role} Role
+ * @typedef {import('./api.js').Action} Action
  * @typedef {{
  *   editPolicy: boolean, editExceptions: boolean, publish: boolean, rollback: boolean,
  *   review: boolean, audit: boolean, users: boolean, allDepartments: boolean, editStaff: boolean
  * }} Abilities
  */
 
-/** @type {Record<Role, Abilities>} */
-const ABILITIES = {
-  // The IT Director and IT staff: the AI Policy Authority (§V).
-  it_admin: { editPolicy: true, editExceptions: false, publish: true, rollback: true, review: true, audit: true, users: true, allDepartments: true, editStaff: true },
-  // Their own department's records, and the staff authorized per tool (§V); publishes
-  // nothing.
-  dept_head: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: false, users: false, allDepartments: false, editStaff: true },
-  // Reads everything, changes nothing.
-  auditor: { editPolicy: false, editExceptions: false, publish: false, rollback: false, review: false, audit: true, users: false, allDepartments: true, editStaff: false },
-  // Approves exceptions (§VIII) and may publish them.
-  city_manager: { editPolicy: false, editExceptions: true, publish: true, rollback: false, review: false, audit: true, users: false, allDepartments: true, editStaff: false },
+/**
+ * The console's switches, each the server action it stands for.
+ * @type {Record<keyof Abilities, Action>}
+ */
+const SWITCHES = {
+  editPolicy: 'edit_policy',
+  editExceptions: 'edit_exceptions',
+  publish: 'publish',
+  rollback: 'rollback',
+  review: 'review',
+  audit: 'audit',
+  users: 'manage_accounts',
+  allDepartments: 'all_departments',
+  editStaff: 'edit_staff',
 };
 
 /**
- * @param {Role} role
- * @returns {Abilities}
+ * @param {{can?: Action[]}} session a session from sign-in
+ * @returns {Abilities} what it may do; nothing at all for a session without `can`
  */
-export function abilities(role) {
-  return ABILITIES[role] ?? ABILITIES.auditor;
+export function abilities(session) {
+  const can = new Set(session.can ?? []);
+  return /** @type {Abilities} */ (Object.fromEntries(Object.entries(SWITCHES).map(([k, action]) => [k, can.has(action)])));
 }
 
 /** Human names of the roles. */

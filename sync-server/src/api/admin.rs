@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::openapi::TokenErrors;
 use super::{POLICY_BODY_LIMIT, empty_is_none, limit, parse_time};
 use crate::auth::Admin;
-use crate::tokens::Role;
+use crate::access::Action;
 use crate::error::{ApiError, ApiResult, Body, json_error};
 use crate::lifecycle::{self, rfc3339};
 use crate::privacy;
@@ -419,13 +419,7 @@ struct ReportQuery {
 
 /// Turns a query into a filter; a department head sees their own department only.
 fn filter(who: &Admin, q: ReportQuery, default_limit: i64, max_limit: i64) -> ApiResult<EventFilter> {
-    let mut department = q.department;
-    if let Some(own) = who.confined_to() {
-        match &department {
-            Some(d) if d != own => return Err(ApiError::Forbidden("a department head sees their own department's records only".into())),
-            _ => department = Some(own.to_owned()),
-        }
-    }
+    let department = who.department_filter(q.department)?;
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
         return Err(ApiError::BadRequest("`offset` must be 0 or more".into()));
@@ -660,7 +654,7 @@ struct AuditEntries {
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "console", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, description = "The entries.", body = AuditEntries), TokenErrors))]
 async fn audit(state: web::Data<AppState>, who: Admin, q: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::Auditor, Role::CityManager])?;
+    who.require(Action::Audit)?;
     let q = q.into_inner();
     let f = AuditFilter {
         from: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
@@ -730,13 +724,8 @@ struct Devices {
 #[utoipa::path(get, path = "/v1/admin/devices", tag = "console", security(("bearer" = [])), params(DevicesQuery),
     responses((status = 200, description = "The devices.", body = Devices), TokenErrors))]
 async fn devices(state: web::Data<AppState>, who: Admin, q: web::Query<DevicesQuery>) -> ApiResult<HttpResponse> {
-    let DevicesQuery { stale_days, mut department } = q.into_inner();
-    if let Some(own) = who.confined_to() {
-        match &department {
-            Some(d) if d != own => return Err(ApiError::Forbidden("a department head sees their own department's records only".into())),
-            _ => department = Some(own.to_owned()),
-        }
-    }
+    let DevicesQuery { stale_days, department } = q.into_inner();
+    let department = who.department_filter(department)?;
     if stale_days.is_some_and(|d| d > 36500) {
         return Err(ApiError::BadRequest("`stale_days` is at most 36500".into()));
     }

@@ -12,13 +12,14 @@ use serde::Deserialize;
 
 use super::openapi::{PublicErrors, TokenErrors};
 use crate::auth::{self, Session};
+use crate::access::Action;
 use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
 use crate::store::{AuditEntry, User, Write};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login, change_password, logout), components(schemas(Login, SessionOut, NewPassword)))]
+#[openapi(paths(login, change_password, logout), components(schemas(Login, SessionOut, NewPassword, Action)))]
 pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -50,6 +51,9 @@ struct SessionOut {
     role: Role,
     /// A department head's department.
     department: Option<String>,
+    /// What the role may do (the server's access table), for the console to show only what
+    /// will work.
+    can: &'static [Action],
     /// When the token expires (RFC 3339).
     expires_at: String,
     /// The password was set by someone else: until a new one is chosen
@@ -61,7 +65,7 @@ fn session(state: &AppState, user: &User) -> ApiResult<SessionOut> {
     let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
     let seconds = i64::from(state.config.admin_token_hours) * 3600;
     let (token, claims) = state.tokens.issue_session(user, role, seconds)?;
-    Ok(SessionOut { token, role, department: user.department.clone(), expires_at: crate::lifecycle::rfc3339(claims.exp), must_change_password: user.must_change_password })
+    Ok(SessionOut { token, role, can: crate::access::allowed(role), department: user.department.clone(), expires_at: crate::lifecycle::rfc3339(claims.exp), must_change_password: user.must_change_password })
 }
 
 /// Argon2 takes tens of milliseconds: keep it off the async workers.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::openapi::TokenErrors;
 use crate::auth::Admin;
-use crate::tokens::Role;
+use crate::access::Action;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::lifecycle;
 use crate::state::AppState;
@@ -50,14 +50,16 @@ const MAX_STAFF: usize = 5000;
     responses((status = 200, description = "The tool as it is now in the draft.", body = Object), (status = 404, description = "No such tool in the draft.", body = Body),
         (status = 409, description = "The last person of a tool that names no department.", body = Body), (status = 422, description = "The draft would not validate (`problems`).", body = Body), TokenErrors))]
 async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>, body: super::Object<Staff>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::DeptHead])?;
+    who.require(Action::EditStaff)?;
     let mut users: Vec<String> = body.0.users.iter().map(|u| u.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()).collect();
     users.sort();
     users.dedup();
     if users.len() > MAX_STAFF {
         return Err(ApiError::BadRequest(format!("a tool lists at most {MAX_STAFF} staff")));
     }
-    let dept_head = who.role() == Role::DeptHead;
+    // A department head keeps the lists of their own department's tools only.
+    let own = who.confined_to().map(|d| d.trim().to_ascii_lowercase());
+    let dept_head = own.is_some();
     let action = "draft.authorized_tools.staff";
     let doc = lifecycle::edit_draft(&state, &who, action, |doc| {
         let tool = doc
@@ -73,7 +75,6 @@ async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>
         }
         // A tool IT authorized for named departments is theirs: another department's head
         // keeps no list on it.
-        let own = who.claims.department.as_deref().map(|d| d.trim().to_ascii_lowercase());
         let departments: Vec<String> = tool.get("departments").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|d| d.trim().to_ascii_lowercase()).collect();
         if dept_head && !departments.is_empty() && !own.as_ref().is_some_and(|d| departments.contains(d)) {
             return Err(ApiError::Forbidden(format!("this tool is authorized for {}; only their department heads or IT keep its staff list (APP 04.05 §V)", departments.join(", "))));

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::openapi::TokenErrors;
 use crate::auth::Admin;
+use crate::access::Action;
 use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
@@ -56,7 +57,7 @@ struct Revoked {
     responses((status = 200, description = "Revoked (or already was).", body = Revoked),
         (status = 422, description = "Not a valid, unexpired token of this server, or a console session.", body = Body), TokenErrors))]
 async fn revoke(state: web::Data<AppState>, who: Admin, body: super::Object<Revoke>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin])?;
+    who.require(Action::RevokeTokens)?;
     // One message for every token that does not verify, as for authentication.
     let claims = crate::revocations::revocable(&state.tokens, &body.0.token).map_err(|e| match e {
         crate::revocations::NotRevocable::Session => ApiError::Unprocessable(e.to_string()),

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::openapi::TokenErrors;
 use crate::auth::{self, Admin};
+use crate::access::Action;
 use crate::tokens::Role;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::state::AppState;
@@ -83,15 +84,19 @@ impl From<ConsoleRole> for Role {
     }
 }
 
-/// Whether `who` may manage an account whose role is (or becomes) one of `roles`: IT for every
-/// role but `city_manager`, a city manager only where `city_manager` is involved.
+/// Either account action: the routes every account manager reaches.
+const MANAGERS: [Action; 2] = [Action::ManageAccounts, Action::ManageCityManagers];
+
+/// Whether `who` may manage an account whose role is (or becomes) one of `roles`: city
+/// manager accounts with [`Action::ManageCityManagers`], the others with
+/// [`Action::ManageAccounts`].
 fn may_manage(who: &Admin, roles: &[&str]) -> ApiResult<()> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
-    let city_manager = roles.contains(&Role::CityManager.as_str());
-    match (who.role(), city_manager) {
-        (Role::ItAdmin, false) | (Role::CityManager, true) => Ok(()),
-        (Role::ItAdmin, true) => Err(ApiError::Forbidden("only a city manager grants, changes, resets or removes the city_manager role (APP 04.05 §VIII)".into())),
-        _ => Err(ApiError::Forbidden("a city manager manages only city_manager accounts; IT manages the others".into())),
+    who.require_any(&MANAGERS)?;
+    let needed = if roles.contains(&Role::CityManager.as_str()) { Action::ManageCityManagers } else { Action::ManageAccounts };
+    match (who.may(needed), needed) {
+        (true, _) => Ok(()),
+        (false, Action::ManageCityManagers) => Err(ApiError::Forbidden("only a city manager grants, changes, resets or removes the city_manager role (APP 04.05 §VIII)".into())),
+        (false, _) => Err(ApiError::Forbidden("a city manager manages only city_manager accounts; IT manages the others".into())),
     }
 }
 
@@ -159,7 +164,7 @@ pub(super) fn password_ok(p: &str) -> ApiResult<()> {
 /// Every console account (IT and city managers).
 #[utoipa::path(get, path = "/v1/admin/users", tag = "console", security(("bearer" = [])), responses((status = 200, description = "The accounts.", body = Accounts), TokenErrors))]
 async fn list(state: web::Data<AppState>, who: Admin) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    who.require_any(&MANAGERS)?;
     Ok(HttpResponse::Ok().json(Accounts { users: state.store.users().await?.iter().map(public).collect() }))
 }
 
@@ -233,7 +238,7 @@ async fn load(state: &AppState, email: &str) -> ApiResult<User> {
     responses((status = 200, description = "Changed.", body = Account), (status = 404, description = "No such account.", body = Body),
         (status = 409, description = "Your own account cannot lose it_admin, or the account changed meanwhile.", body = Body), (status = 422, description = "A `dept_head` without a `department`.", body = Body), TokenErrors))]
 async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>, body: super::Object<Change>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    who.require_any(&MANAGERS)?;
     let email = path_email(&path)?;
     let Change { role, department } = body.0;
     let (role, department) = role_and_department(role, department)?;
@@ -256,7 +261,7 @@ async fn update(state: web::Data<AppState>, who: Admin, path: web::Path<String>,
     responses((status = 200, description = "Reset; `password` is the new one.", body = Account), (status = 404, description = "No such account.", body = Body),
         (status = 409, description = "The account changed meanwhile.", body = Body), TokenErrors))]
 async fn reset_password(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    who.require_any(&MANAGERS)?;
     let email = path_email(&path)?;
     let before = load(&state, &email).await?;
     may_manage(&who, &[before.role.as_str()])?;
@@ -277,7 +282,7 @@ async fn reset_password(state: web::Data<AppState>, who: Admin, path: web::Path<
 #[utoipa::path(delete, path = "/v1/admin/users/{email}", tag = "console", security(("bearer" = [])), params(("email" = String, Path, description = "The account's e-mail.")),
     responses((status = 204, description = "Deleted."), (status = 404, description = "No such account.", body = Body), (status = 409, description = "Your own account.", body = Body), TokenErrors))]
 async fn delete(state: web::Data<AppState>, who: Admin, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    who.require(&[Role::ItAdmin, Role::CityManager])?;
+    who.require_any(&MANAGERS)?;
     let email = path_email(&path)?;
     if email == who.claims.sub {
         return Err(ApiError::Conflict("you cannot delete your own account".into()));
