@@ -31,7 +31,7 @@ export async function checkAiExtensions(policyDocument) {
   for (const x of found) {
     next[x.id] = x.enabled;
     if (reported[x.id] === x.enabled) continue;
-    await record({ kind: 'ai_extension_found', rule: x.id, category: 'embedded_ai', action: x.enabled ? 'enabled' : 'disabled' });
+    await record({ kind: 'ai_extension_found', subject: x.id, category: 'embedded_ai', action: x.enabled ? 'enabled' : 'disabled' });
   }
   await storage.set('local', { [REPORTED_KEY]: next });
   return found;

@@ -11,7 +11,9 @@
  * stores it once. Failures back off exponentially, driven by chrome.alarms because the
  * worker's own timers die with it.
  *
- * Events never hold what was pasted: detector ids and counts only.
+ * Events never hold what was pasted or typed: detector ids and counts only. The one piece of
+ * free text is a warn page's justification, which the service worker scans with the engine
+ * before it is recorded (and the server scans again).
  */
 import { alarms, extensionId, extensionVersion, storage } from '../shared/chrome.js';
 import { readConfig, who } from './config.js';
@@ -26,6 +28,8 @@ export const QUEUE_PREFIX = 'rq:';
 const DROPPED_KEY = 'reportDropped';
 const BACKOFF_KEY = 'reportBackoff';
 export const FLUSH_ALARM = 'reports-flush';
+/** Longest justification, in characters (lifeguard-core report::MAX_JUSTIFICATION). */
+export const MAX_JUSTIFICATION = 500;
 
 /**
  * @typedef {object} ReportEvent
@@ -37,6 +41,9 @@ export const FLUSH_ALARM = 'reports-flush';
  * @property {string} [category]
  * @property {string} [action]
  * @property {Record<string, number>} [detectors]
+ * @property {number} [count] how many, for a kind that counts (reports_dropped)
+ * @property {string} [subject] what it is about beyond its rule (ai_extension_found: the extension's id)
+ * @property {string} [justification] why the user went on after a warn page (scanned first)
  * @property {string} [user]
  * @property {string} [department]
  * @property {string} extension_version
@@ -77,7 +84,7 @@ function compact(o) {
 
 /**
  * Records an event. Resolves once it is stored.
- * @param {{kind: string, host?: string|null, rule?: string|null, category?: string|null, action?: string|null, detectors?: Record<string, number>}} e
+ * @param {{kind: string, host?: string|null, rule?: string|null, category?: string|null, action?: string|null, detectors?: Record<string, number>, subject?: string|null, justification?: string|null}} e
  * @returns {Promise<ReportEvent>}
  */
 export async function record(e) {
@@ -92,6 +99,8 @@ export async function record(e) {
       category: e.category,
       action: e.action,
       detectors: e.detectors,
+      subject: e.subject,
+      justification: e.justification,
       user: person.email,
       department: person.department,
       extension_version: extensionVersion(),
@@ -204,13 +213,12 @@ async function reportDrops() {
   const n = await locked(async () => {
     const { [DROPPED_KEY]: dropped = 0 } = await storage.get('local', DROPPED_KEY);
     if (dropped === 0) return 0;
-    // The server's event has no count field; the count travels in `rule` as `dropped:N`.
     const [person, policy] = await Promise.all([who(), currentPolicy()]);
     const event = compact({
       id: crypto.randomUUID(),
       kind: 'reports_dropped',
       time: new Date().toISOString(),
-      rule: `dropped:${dropped}`,
+      count: dropped,
       user: person.email,
       department: person.department,
       extension_version: extensionVersion(),

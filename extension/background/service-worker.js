@@ -10,6 +10,7 @@
 import { alarms, extensionId, extensionUrl, extensionVersion, management, storage, onHistoryNavigation, onTranslateProxyNavigation, onInstalled, onMessage, onStartup, onWebNavigationStart } from '../shared/chrome.js';
 import { CONTENT_MESSAGES, KEEP_AWAKE, MSG, PASTE_KINDS } from '../shared/messages.js';
 import { nowSeconds } from '../shared/engine.js';
+import { describeCounts } from '../shared/detectors.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
 import { onConfigChanged, readConfig, refreshWho, visitor, who } from './config.js';
@@ -17,7 +18,7 @@ import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
 import { networkGuardStatus, startNetworkGuard } from './network-guard.js';
 import { currentPolicy, freshness, onPolicyChanged, onPolicyTampered } from './policy-store.js';
-import { FLUSH_ALARM, ensureFlushAlarm, flush, queueState, record } from './reports.js';
+import { FLUSH_ALARM, MAX_JUSTIFICATION, ensureFlushAlarm, flush, queueState, record } from './reports.js';
 import { SYNC_ALARM, scheduleSync, syncNow, syncStatus } from './sync.js';
 import { TRUST, readTrust, writeTrust } from './trust-store.js';
 import { claimVisit, onNavigationStart, takeShownWarning } from './visits.js';
@@ -322,15 +323,24 @@ async function onPageShown(page, url, sender) {
  * @param {chrome.runtime.MessageSender} sender
  */
 async function onWarnProceed(url, justification, sender) {
-  if (typeof justification !== 'string' || justification.trim().length < 10) {
+  const text = typeof justification === 'string' ? justification.trim() : '';
+  if (text.length < 10) {
     return { ok: false, error: 'Please explain in a sentence why you need this site (at least 10 characters).' };
   }
+  if ([...text].length > MAX_JUSTIFICATION) return { ok: false, error: `Please keep the explanation to ${MAX_JUSTIFICATION} characters.` };
   const d = await decide(url);
   if (!d || d.action !== 'warn') return { ok: false, error: 'This address is not one the policy warns about.' };
+  // The justification goes to IT with the report, so it must hold nothing the policy
+  // protects: the engine scans it first, and the server refuses it again if it does.
+  const [policy, person] = await Promise.all([currentPolicy(), who()]);
+  const { v } = await inspectParts(policy.engine, [{ kind: 'plain', text }], 'typing', person, url);
+  const found = describeCounts(v.counts);
+  if (found.length) {
+    return { ok: false, error: `Your explanation goes to IT with this visit, so it must not contain personal or confidential data. Remove the ${found.join(', ')} and try again.` };
+  }
   if (!(await takeShownWarning(sender, d.host))) return { ok: false, error: 'Lifeguard did not send this tab here: open the site again to continue.' };
-  // The justification stays on this device: report events carry ids and counts only.
   await allowTemporarily(d.host);
-  await record({ kind: 'visit_proceeded', host: d.host, rule: d.rule, category: d.category, action: 'warn' });
+  await record({ kind: 'visit_proceeded', host: d.host, rule: d.rule, category: d.category, action: 'warn', justification: text });
   return { ok: true, minutes: ALLOW_MINUTES };
 }
 

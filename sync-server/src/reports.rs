@@ -6,10 +6,11 @@
 //! detector ids. A batch is stored in one transaction and each event at most once, keyed by
 //! the client's UUID, so a retried batch changes nothing.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::str::FromStr;
 
-use lifeguard_core::{Detector, Severity};
+use lifeguard_core::report::MAX_JUSTIFICATION;
+use lifeguard_core::{Detector, ReportEvent, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,13 +21,6 @@ pub const MAX_BATCH: usize = 1000;
 
 /// The oldest an event may be when it arrives, in days.
 pub const MAX_EVENT_AGE_DAYS: i64 = 90;
-
-/// Event kinds that are incidents when their findings reach the configured severity: a paste
-/// that was blocked, or pasted after a warning (§IV.4), and a request the extension's network
-/// check cancelled because its body held data the policy blocks (text that reached the page
-/// by a way the paste guard did not see), and a send of typed text that was held, or sent
-/// after a warning (the typing guard).
-pub const INCIDENT_KINDS: [&str; 5] = ["paste_blocked", "paste_proceeded", "request_blocked", "send_blocked", "send_proceeded"];
 
 /// Where a report's `user` comes from. Devices file reports with a device token, which is
 /// issued per department (or per device), not per person: whoever holds the token can name
@@ -51,52 +45,6 @@ pub struct Batch {
     /// field, a bad id) is listed in the answer's `rejected` and the rest are stored.
     #[schema(value_type = Vec<Object>, max_items = 1000)]
     pub events: Vec<serde_json::Map<String, Value>>,
-}
-
-/// One event as sent: ids, a host, counts and versions, never the text.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = EventIn)]
-pub struct RawEvent {
-    /// A UUID made by the client: the same event sent twice is stored once.
-    id: uuid::Uuid,
-    /// What happened (`visit_blocked`, `paste_blocked`, ...).
-    kind: String,
-    /// When (RFC 3339).
-    #[schema(format = DateTime)]
-    time: String,
-    /// The host of the page.
-    #[serde(default)]
-    host: Option<String>,
-    /// The policy rule that decided.
-    #[serde(default)]
-    rule: Option<String>,
-    /// The rule's category.
-    #[serde(default)]
-    category: Option<String>,
-    /// `block`, `warn`, `redact`, `allow` or `proceed`.
-    #[serde(default)]
-    action: Option<String>,
-    /// Findings per detector id: counts, never the text.
-    #[serde(default)]
-    detectors: BTreeMap<String, u32>,
-    /// The user the extension identified (managed storage or the browser's signed-in account),
-    /// as the device claims it: a department's device token can name anyone, so the server
-    /// stores it with [`UserSource::Device`] and every listing says so.
-    #[serde(default)]
-    user: Option<String>,
-    /// The device's department.
-    #[serde(default)]
-    department: Option<String>,
-    /// The extension's version.
-    #[serde(default)]
-    extension_version: Option<String>,
-    /// The policy version enforced.
-    #[serde(default)]
-    policy_version: Option<u64>,
-    /// An extension id (for `ai_extension_found`).
-    #[serde(default)]
-    extension_id: Option<String>,
 }
 
 /// Why an event was refused.
@@ -127,7 +75,7 @@ pub fn check(batch: Vec<serde_json::Map<String, Value>>, device_department: Opti
     let mut seen = HashSet::new();
     for (index, value) in batch.into_iter().map(Value::Object).enumerate() {
         let id = value.get("id").and_then(Value::as_str).filter(|s| s.len() <= 64).map(str::to_owned);
-        match serde_json::from_value::<RawEvent>(value).map_err(|e| e.to_string()).and_then(|raw| validate(raw, device_department, incident_min, now)) {
+        match serde_json::from_value::<ReportEvent>(value).map_err(|e| e.to_string()).and_then(|raw| validate(raw, device_department, incident_min, now)) {
             Ok(event) => {
                 if seen.insert(event.id.clone()) {
                     out.events.push(event);
@@ -141,8 +89,9 @@ pub fn check(batch: Vec<serde_json::Map<String, Value>>, device_department: Opti
     out
 }
 
-fn validate(raw: RawEvent, device_department: Option<&str>, incident_min: Severity, now: i64) -> Result<Event, String> {
-    let kind = slug("kind", raw.kind, 48)?;
+fn validate(raw: ReportEvent, device_department: Option<&str>, incident_min: Severity, now: i64) -> Result<Event, String> {
+    let id = uuid::Uuid::parse_str(&raw.id).map_err(|_| "field `id` is not a UUID".to_owned())?;
+    let kind = raw.kind;
     let time = time::OffsetDateTime::parse(&raw.time, &time::format_description::well_known::Rfc3339)
         .map_err(|_| "field `time` is not an RFC 3339 time".to_owned())?
         .unix_timestamp();
@@ -168,6 +117,9 @@ fn validate(raw: RawEvent, device_department: Option<&str>, incident_min: Severi
         }
     }
     let extension_version = raw.extension_version.map(|v| charset("extension_version", v, 32, |c| c.is_ascii_alphanumeric() || ".-+".contains(c))).transpose()?;
+    let subject = raw.subject.map(|v| ident("subject", v, 128)).transpose()?;
+    let count = raw.count.map(|n| if (1..=i64::MAX as u64).contains(&n) { Ok(n as i64) } else { Err("field `count` must be 1 or more".to_owned()) }).transpose()?;
+    let justification = raw.justification.map(justification).transpose()?;
     let extension_id = raw.extension_id.map(|v| charset("extension_id", v, 32, |c| ('a'..='p').contains(&c))).transpose()?;
     if raw.detectors.len() > Detector::ALL.len() {
         return Err("field `detectors` has more entries than there are detectors".into());
@@ -182,10 +134,10 @@ fn validate(raw: RawEvent, device_department: Option<&str>, incident_min: Severi
         severity = severity.max(Some(d.severity()));
         detectors.push((d.as_str().to_owned(), i64::from(count)));
     }
-    let incident = INCIDENT_KINDS.contains(&kind.as_str()) && severity.is_some_and(|s| s >= incident_min);
+    let incident = kind.may_be_incident() && severity.is_some_and(|s| s >= incident_min);
     Ok(Event {
-        id: raw.id.hyphenated().to_string(),
-        kind,
+        id: id.hyphenated().to_string(),
+        kind: kind.as_str().to_owned(),
         time,
         received_at: now,
         host,
@@ -198,6 +150,9 @@ fn validate(raw: RawEvent, device_department: Option<&str>, incident_min: Severi
         extension_version,
         policy_version: raw.policy_version.map(|v| v.min(i64::MAX as u64) as i64),
         extension_id,
+        count,
+        subject,
+        justification,
         incident,
         detectors,
     })
@@ -237,6 +192,27 @@ fn host_name(h: &str) -> Result<String, String> {
     charset("host", h.to_ascii_lowercase(), 253, |c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
 }
 
+/// A warn page's justification: the user's own words, so any character but controls, at most
+/// [`MAX_JUSTIFICATION`] characters, and nothing the detectors find (the extension refuses such a
+/// justification before sending; this refuses one from any other client).
+fn justification(v: String) -> Result<String, String> {
+    let v = v.trim().to_owned();
+    if v.is_empty() {
+        return Err("field `justification` is empty".into());
+    }
+    if v.chars().count() > MAX_JUSTIFICATION {
+        return Err(format!("field `justification` is longer than {MAX_JUSTIFICATION} characters"));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err("field `justification` has a control character".into());
+    }
+    let found = lifeguard_core::find(&v);
+    if let Some(f) = found.first() {
+        return Err(format!("field `justification` holds sensitive data ({}): it cannot be stored", f.detector.label()));
+    }
+    Ok(v)
+}
+
 fn user_name(v: String) -> Result<String, String> {
     charset("user", v, 254, |c| c.is_ascii_alphanumeric() || "._%+-@".contains(c))
 }
@@ -250,6 +226,41 @@ mod tests {
     fn one(v: Value) -> Checked {
         let Value::Object(m) = v else { panic!("an event is an object") };
         check(vec![m], Some("police"), Severity::Critical, 1_768_000_000)
+    }
+
+    #[test]
+    fn a_count_and_a_subject_travel_in_their_own_fields() {
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000009", "kind": "reports_dropped", "time": "2026-01-01T00:00:00Z", "count": 1234}));
+        assert!(c.rejected.is_empty(), "{:?}", c.rejected);
+        assert_eq!((c.events[0].count, c.events[0].rule.as_deref()), (Some(1234), None));
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000009", "kind": "reports_dropped", "time": "2026-01-01T00:00:00Z", "count": 0}));
+        assert!(c.rejected[0].reason.contains("`count`"), "{:?}", c.rejected);
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000009", "kind": "ai_extension_found", "time": "2026-01-01T00:00:00Z", "subject": "abcdefghijklmnopabcdefghijklmnop"}));
+        assert_eq!(c.events[0].subject.as_deref(), Some("abcdefghijklmnopabcdefghijklmnop"));
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000009", "kind": "ai_extension_found", "time": "2026-01-01T00:00:00Z", "subject": "my ssn is 123 45 6789"}));
+        assert!(c.rejected[0].reason.contains("`subject`"), "{:?}", c.rejected);
+    }
+
+    #[test]
+    fn a_kind_outside_the_vocabulary_is_refused_by_name() {
+        let c = one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000009", "kind": "ai_extension_installed", "time": "2026-01-01T00:00:00Z"}));
+        assert!(c.rejected[0].reason.contains("`ai_extension_installed` is not a report kind"), "{:?}", c.rejected);
+        let c = one(json!({"id": "not-a-uuid", "kind": "visit_blocked", "time": "2026-01-01T00:00:00Z"}));
+        assert!(c.rejected[0].reason.contains("`id` is not a UUID"), "{:?}", c.rejected);
+    }
+
+    #[test]
+    fn a_justification_is_kept_bounded_and_refused_if_it_holds_sensitive_data() {
+        let e = |j: &str| one(json!({"id": "6f1c2a3e-0000-4000-8000-000000000010", "kind": "visit_proceeded", "time": "2026-01-01T00:00:00Z", "justification": j}));
+        let c = e("  Researching public zoning rules for the council agenda ");
+        assert_eq!(c.events[0].justification.as_deref(), Some("Researching public zoning rules for the council agenda"));
+        let c = e("for the case of John, SSN 123-45-6789");
+        assert!(c.rejected[0].reason.contains("sensitive data (Social Security number)"), "{:?}", c.rejected);
+        let c = e(&"a".repeat(MAX_JUSTIFICATION + 1));
+        assert!(c.rejected[0].reason.contains("longer than 500"), "{:?}", c.rejected);
+        assert_eq!(e(&"é".repeat(MAX_JUSTIFICATION)).events.len(), 1, "characters, not bytes");
+        assert!(e("   ").rejected[0].reason.contains("empty"));
+        assert!(e("line\u{7}bell").rejected[0].reason.contains("control"));
     }
 
     #[test]

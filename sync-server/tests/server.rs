@@ -327,7 +327,8 @@ async fn the_largest_csv_export_keeps_every_detector(backend: Backend) {
     let text = res.text();
     let rows: Vec<&str> = text.lines().skip(1).collect();
     assert_eq!(rows.len(), n as usize);
-    assert!(rows.iter().all(|r| r.ends_with(",us_ssn=1") || r.ends_with(",us_ssn=2") || r.ends_with(",us_ssn=3")), "a row without its detectors");
+    // The detectors, then the empty count, subject and justification.
+    assert!(rows.iter().all(|r| r.ends_with(",us_ssn=1,,,") || r.ends_with(",us_ssn=2,,,") || r.ends_with(",us_ssn=3,,,")), "a row without its detectors");
     server.stop().await;
 }
 
@@ -407,7 +408,7 @@ async fn reported_users_are_marked_as_claimed_by_the_device(backend: Backend) {
 
     let text = server.get("/v1/admin/reports/export.csv", Some(&it)).await.text();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "id,kind,time,host,rule,category,action,severity,user_as_reported_by_device,department,extension_version,policy_version,incident,detectors");
+    assert_eq!(lines[0], "id,kind,time,host,rule,category,action,severity,user_as_reported_by_device,department,extension_version,policy_version,incident,detectors,count,subject,justification");
     assert_eq!(lines[1].split(',').nth(8), Some("jane@redondo.org"));
 
     let doc = server.get("/v1/openapi.json", None).await.json();

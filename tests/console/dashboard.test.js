@@ -91,7 +91,7 @@ test('the dashboard charts the last 30 days of real reports', async () => {
   assert.deepEqual(await counts(page, 'chart-department'), [['police', '4'], ['planning', '3']]);
   assert.deepEqual(await counts(page, 'chart-hosts'), [['chatgpt.com', '4'], ['otter.ai', '2'], ['claude.ai', '1']]);
   assert.deepEqual(await counts(page, 'chart-category'), [['general_purpose_ai', '5'], ['embedded_ai', '2']]);
-  assert.deepEqual((await counts(page, 'chart-detectors'))[0], ['us_ssn', '2']);
+  assert.deepEqual((await counts(page, 'chart-detectors'))[0], ['Social Security number', '2']);
   assert.deepEqual(
     (await counts(page, 'chart-per-day')).sort(),
     [['Paste blocked', '1'], ['Paste redacted', '1'], ['Visit blocked', '3'], ['Visit warned', '2']],
@@ -198,5 +198,21 @@ test('the reports table filters, pages and exports what it shows as CSV', async 
   assert.match(csv[0], /^id,kind,time,host,rule,category,action,severity,user_as_reported_by_device,department/);
   assert.equal(csv.length, 61, 'the header and the 60 library events, not one page');
   assert.ok(csv.slice(1).every((line) => line.includes(',poe.com,') && line.includes(',library,')));
+  assert.deepEqual(tab.problems, []);
+});
+
+test('a report says what it found in words, how many events a device lost, and why a user went on', async () => {
+  const { page } = tab;
+  await server.report('parks', [
+    { kind: 'reports_dropped', time: ago(3000), count: 1234 },
+    { kind: 'visit_proceeded', time: ago(2000), host: 'otter.ai', rule: 'embedded-otter', action: 'warn', justification: 'Transcribing the public parks commission meeting.' },
+    { kind: 'paste_blocked', time: ago(1000), host: 'claude.ai', action: 'block', detectors: { us_ssn: 1 } },
+  ]);
+  await page.goto(`${server.url}/admin/#/reports?department=parks`);
+  await shown(page, '#/reports?department=parks');
+  const column = async (/** @type {number} */ n) => page.locator(`table.reports tbody tr td:nth-child(${n})`).allTextContents();
+  assert.deepEqual(await column(2), ['Paste blocked', 'Proceeded after warning', 'Reports dropped']);
+  assert.deepEqual(await column(7), ['Social Security number ×1', '', '']);
+  assert.deepEqual(await column(11), ['', '“Transcribing the public parks commission meeting.”', 'count 1234']);
   assert.deepEqual(tab.problems, []);
 });

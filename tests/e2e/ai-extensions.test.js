@@ -42,7 +42,9 @@ test('a known AI extension is reported after IT lists it', async () => {
     return e.length ? e : null;
   }, 'the ai_extension_found event');
   assert.equal(events.length, 1);
-  assert.equal(events[0].rule, fakeId);
+  // The found extension's id is the event's subject; no rule decided anything.
+  assert.equal(events[0].subject, fakeId);
+  assert.equal(events[0].rule, null);
   assert.equal(events[0].category, 'embedded_ai');
   assert.equal(events[0].action, 'enabled');
   // A second sync reports nothing new.

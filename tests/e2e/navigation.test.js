@@ -119,6 +119,11 @@ describe('warned sites', () => {
     await page.getByRole('button', { name: 'Continue to the site' }).click();
     await page.getByText('Please explain in a sentence').waitFor();
     assert.match(page.url(), /warn\.html/);
+    // The explanation goes to IT: one holding sensitive data is refused, and says what to remove.
+    await page.getByLabel('Why do you need this site for City work?').fill('Letter for the resident with SSN 123-45-6789 about her permit.');
+    await page.getByRole('button', { name: 'Continue to the site' }).click();
+    await page.getByText('must not contain personal or confidential data. Remove the Social Security number').waitFor();
+    assert.match(page.url(), /warn\.html/);
     await page.getByLabel('Why do you need this site for City work?').fill('Checking the grammar of a public press release.');
     await page.getByRole('button', { name: 'Continue to the site' }).click();
     await waitFor(async () => page.url() === 'https://grammarly.com/', 'the site after proceeding');
@@ -139,6 +144,10 @@ describe('warned sites', () => {
     }, 'visit_proceeded');
     assert.equal(proceeded.length, 1);
     assert.equal(proceeded[0].action, 'warn');
+    // IT reads why; the refused explanation never left the browser.
+    assert.equal(proceeded[0].justification, 'Checking the grammar of a public press release.');
+    const everything = await stack.server.events({});
+    assert.ok(!JSON.stringify(everything).includes('123-45-6789'), 'the refused justification reached the server');
   });
 });
 

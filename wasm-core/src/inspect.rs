@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::content::{Paste, RatedFinding, redact};
+pub use crate::report::EventKind;
 use crate::detect::Detector;
 use crate::policy::{ContentAction, ContentRule, Selector};
 use crate::{Engine, scanner};
@@ -64,32 +65,6 @@ impl std::str::FromStr for Via {
             _ => return Err(format!("`{s}` is not a way data arrives (paste, drop, file, typing, request)")),
         })
     }
-}
-
-/// The events the extension reports (the `kind` of a report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// Let through; it had findings the policy allows.
-    PasteAllowed,
-    /// Not let in.
-    PasteBlocked,
-    /// Let in with placeholders for the findings.
-    PasteRedacted,
-    /// Let in as it was, after a warning.
-    PasteProceeded,
-    /// Given up after a warning.
-    PasteCancelled,
-    /// Sending typed text was held.
-    SendBlocked,
-    /// Typed text sent after a warning.
-    SendProceeded,
-    /// Typed text sent with placeholders for the findings.
-    SendRedacted,
-    /// Sending given up after a warning.
-    SendCancelled,
-    /// A request leaving the page was cancelled.
-    RequestBlocked,
 }
 
 /// The events to report: `now` for a verdict carried out at once, the others for the

@@ -14,6 +14,8 @@
 //!   finds sensitive data in a paste ([`detect`]) and rates it against the content rules;
 //!   [`Engine::dnr_rules`] compiles the site rules into the browser's declarativeNetRequest
 //!   rules.
+//! - [`report`] is the report vocabulary: the kinds of event, which can be incidents, the
+//!   event on the wire, and the labels people read, for the server, console and extension.
 //! - Times are Unix seconds passed in by the caller, so the engine needs no clock.
 
 #![deny(missing_docs)]
@@ -24,6 +26,7 @@ pub mod detect;
 pub mod dnr;
 pub mod inspect;
 pub mod policy;
+pub mod report;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 pub mod bindings;
@@ -34,8 +37,15 @@ pub use content::{Paste, RatedFinding, ScanVerdict, redact};
 pub use decide::{Decision, Source, UrlError, Visit};
 pub use detect::{Detector, Finding, Scanner, Severity};
 pub use dnr::{DnrOptions, DnrRuleset};
-pub use inspect::{EventKind, Inspection, Part, Via};
+pub use inspect::{Inspection, Part, Via};
+pub use report::{EventKind, ReportEvent, Vocabulary};
 pub use policy::{Category, ContentAction, Policy, PolicyError, SiteAction};
+
+/// Finds sensitive data in a text, whatever the policy: for text that must hold none (a warn
+/// page's justification).
+pub fn find(text: &str) -> Vec<Finding> {
+    scanner().scan(text)
+}
 
 /// A policy compiled for decisions.
 #[derive(Debug, Clone)]

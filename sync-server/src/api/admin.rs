@@ -464,7 +464,14 @@ struct EventOut {
     department: Option<String>,
     extension_version: Option<String>,
     policy_version: Option<i64>,
+    /// The reporting extension's id.
     extension_id: Option<String>,
+    /// How many, for a kind that counts (`reports_dropped`).
+    count: Option<i64>,
+    /// What the event is about beyond its rule (`ai_extension_found`: the extension's id).
+    subject: Option<String>,
+    /// Why the user went on after a warn page (`visit_proceeded`), in their words.
+    justification: Option<String>,
     /// Whether it is an incident (§IV.4).
     incident: bool,
     /// Findings per detector id.
@@ -488,6 +495,9 @@ fn event_out(e: Event) -> EventOut {
         extension_version: e.extension_version,
         policy_version: e.policy_version,
         extension_id: e.extension_id,
+        count: e.count,
+        subject: e.subject,
+        justification: e.justification,
         incident: e.incident,
         detectors: e.detectors.into_iter().collect(),
     }
@@ -565,10 +575,11 @@ fn cell(out: &mut String, v: &str) {
 async fn export_csv(state: web::Data<AppState>, who: Admin, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
     let f = filter(&who, q.into_inner(), 100_000, 100_000)?;
     let events = state.store.events(&f).await?;
-    let mut out = format!("id,kind,time,host,rule,category,action,severity,{},department,extension_version,policy_version,incident,detectors\r\n", crate::reports::CSV_USER_COLUMN);
+    let mut out = format!("id,kind,time,host,rule,category,action,severity,{},department,extension_version,policy_version,incident,detectors,count,subject,justification\r\n", crate::reports::CSV_USER_COLUMN);
     for e in &events {
         let detectors = e.detectors.iter().map(|(d, n)| format!("{d}={n}")).collect::<Vec<_>>().join(";");
         let pv = e.policy_version.map(|v| v.to_string()).unwrap_or_default();
+        let count = e.count.map(|n| n.to_string()).unwrap_or_default();
         let fields = [
             e.id.as_str(),
             &e.kind,
@@ -584,6 +595,9 @@ async fn export_csv(state: web::Data<AppState>, who: Admin, q: web::Query<Report
             &pv,
             if e.incident { "true" } else { "false" },
             &detectors,
+            &count,
+            e.subject.as_deref().unwrap_or(""),
+            e.justification.as_deref().unwrap_or(""),
         ];
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use super::openapi::{PublicErrors, TokenErrors};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(policy, policy_key, post_reports), components(schemas(NetworkGuard, PolicyKey, Stored, reports::Batch, reports::RawEvent, reports::Rejected)))]
+#[openapi(paths(policy, policy_key, post_reports), components(schemas(NetworkGuard, PolicyKey, Stored, reports::Batch, lifeguard_core::ReportEvent, reports::Rejected)))]
 pub(super) struct Doc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {

@@ -153,8 +153,15 @@ pub struct Event {
     pub extension_version: Option<String>,
     /// The policy version the extension enforced.
     pub policy_version: Option<i64>,
-    /// For `ai_extension_found`: the extension's id.
+    /// The reporting extension's id.
     pub extension_id: Option<String>,
+    /// How many, for a kind that counts (`reports_dropped`).
+    pub count: Option<i64>,
+    /// What the event is about, beyond its rule (`ai_extension_found`: the extension's id).
+    pub subject: Option<String>,
+    /// Why the user went on after a warn page (`visit_proceeded`), checked free of sensitive
+    /// data.
+    pub justification: Option<String>,
     /// Flagged as an incident (§IV.4).
     pub incident: bool,
     /// Detector id and number of findings.

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "network_guard", include_str!("../../migrations/postgres/0003_network_guard.sql")),
     (4, "sessions", include_str!("../../migrations/postgres/0004_sessions.sql")),
     (5, "revoked_tokens", include_str!("../../migrations/postgres/0005_revoked_tokens.sql")),
+    (6, "report_fields", include_str!("../../migrations/postgres/0006_report_fields.sql")),
 ];
 
 async fn connect(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {

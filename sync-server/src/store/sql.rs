@@ -371,7 +371,7 @@ impl Store for SqlStore {
         for chunk in events.chunks(200) {
             let mut qb = QueryBuilder::<Db>::new(
                 "INSERT INTO report_events (id, kind, time, received_at, host, rule, category, action, severity, user_email, department, \
-                 extension_version, policy_version, extension_id, incident) ",
+                 extension_version, policy_version, extension_id, count, subject, justification, incident) ",
             );
             qb.push_values(chunk, |mut b, e| {
                 b.push_bind(e.id.clone())
@@ -388,6 +388,9 @@ impl Store for SqlStore {
                     .push_bind(e.extension_version.clone())
                     .push_bind(e.policy_version)
                     .push_bind(e.extension_id.clone())
+                    .push_bind(e.count)
+                    .push_bind(e.subject.clone())
+                    .push_bind(e.justification.clone())
                     .push_bind(e.incident);
             });
             qb.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
@@ -435,6 +438,9 @@ impl Store for SqlStore {
                     extension_version: r.try_get("extension_version")?,
                     policy_version: r.try_get("policy_version")?,
                     extension_id: r.try_get("extension_id")?,
+                    count: r.try_get("count")?,
+                    subject: r.try_get("subject")?,
+                    justification: r.try_get("justification")?,
                     incident: r.try_get("incident")?,
                     detectors: Vec::new(),
                 })

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "network_guard", include_str!("../../migrations/sqlite/0003_network_guard.sql")),
     (4, "sessions", include_str!("../../migrations/sqlite/0004_sessions.sql")),
     (5, "revoked_tokens", include_str!("../../migrations/sqlite/0005_revoked_tokens.sql")),
+    (6, "report_fields", include_str!("../../migrations/sqlite/0006_report_fields.sql")),
 ];
 
 /// The database holds who pasted what kind of data where: readable by the server's user

@@ -53,7 +53,7 @@ pub enum Severity {
 }
 
 macro_rules! detectors {
-    ($( $(#[$doc:meta])* $variant:ident = $id:literal, $placeholder:literal, $severity:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal, $label:literal, $placeholder:literal, $severity:ident; )*) => {
         /// A detector: one kind of sensitive data. The string identifiers are stable: policies,
         /// reports and the CLI use them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +68,12 @@ macro_rules! detectors {
             /// The stable identifier, e.g. `us_ssn`.
             pub fn as_str(self) -> &'static str {
                 match self { $(Detector::$variant => $id,)* }
+            }
+
+            /// What it is called in words staff understand, e.g. `Social Security number`
+            /// (notices, the console).
+            pub fn label(self) -> &'static str {
+                match self { $(Detector::$variant => $label,)* }
             }
 
             /// The typed placeholder that replaces a finding on redaction, e.g. `[SSN]`.
@@ -95,63 +101,63 @@ macro_rules! detectors {
 
 detectors! {
     /// US Social Security number (area/group/serial rules).
-    UsSsn = "us_ssn", "[SSN]", Critical;
+    UsSsn = "us_ssn", "Social Security number", "[SSN]", Critical;
     /// US Individual Taxpayer Identification Number.
-    UsItin = "us_itin", "[ITIN]", Critical;
+    UsItin = "us_itin", "taxpayer ID (ITIN)", "[ITIN]", Critical;
     /// Payment card number (Luhn).
-    CreditCard = "credit_card", "[CARD]", High;
+    CreditCard = "credit_card", "payment card number", "[CARD]", High;
     /// ABA routing transit number (checksum, with context).
-    UsBankRouting = "us_bank_routing", "[ROUTING]", High;
+    UsBankRouting = "us_bank_routing", "bank routing number", "[ROUTING]", High;
     /// Bank account number (with context).
-    UsBankAccount = "us_bank_account", "[ACCOUNT]", High;
+    UsBankAccount = "us_bank_account", "bank account number", "[ACCOUNT]", High;
     /// US passport number (with context).
-    UsPassport = "us_passport", "[PASSPORT]", High;
+    UsPassport = "us_passport", "passport number", "[PASSPORT]", High;
     /// Driver's license number (with context).
-    UsDriversLicense = "us_drivers_license", "[DL]", High;
+    UsDriversLicense = "us_drivers_license", "driver's license number", "[DL]", High;
     /// E-mail address.
-    Email = "email", "[EMAIL]", Low;
+    Email = "email", "e-mail address", "[EMAIL]", Low;
     /// US phone number.
-    PhoneUs = "phone_us", "[PHONE]", Low;
+    PhoneUs = "phone_us", "phone number", "[PHONE]", Low;
     /// IPv4 or IPv6 address.
-    IpAddress = "ip_address", "[IP]", Low;
+    IpAddress = "ip_address", "IP address", "[IP]", Low;
     /// Date of birth (a date with birth context).
-    DateOfBirth = "date_of_birth", "[DOB]", Medium;
+    DateOfBirth = "date_of_birth", "date of birth", "[DOB]", Medium;
     /// US street address.
-    StreetAddress = "street_address", "[ADDRESS]", Medium;
+    StreetAddress = "street_address", "street address", "[ADDRESS]", Medium;
     /// Medicare Beneficiary Identifier (character classes).
-    UsMbi = "us_mbi", "[MBI]", High;
+    UsMbi = "us_mbi", "Medicare number (MBI)", "[MBI]", High;
     /// National Provider Identifier (Luhn with prefix 80840).
-    UsNpi = "us_npi", "[NPI]", Medium;
+    UsNpi = "us_npi", "provider number (NPI)", "[NPI]", Medium;
     /// DEA registration number (checksum).
-    UsDea = "us_dea", "[DEA]", High;
+    UsDea = "us_dea", "DEA registration number", "[DEA]", High;
     /// ICD-10 diagnosis code (with medical context).
-    Icd10 = "icd10", "[ICD10]", High;
+    Icd10 = "icd10", "diagnosis code (ICD-10)", "[ICD10]", High;
     /// Medical record number (with context).
-    MedicalRecordNumber = "medical_record_number", "[MRN]", High;
+    MedicalRecordNumber = "medical_record_number", "medical record number", "[MRN]", High;
     /// Vehicle identification number (check digit).
-    Vin = "vin", "[VIN]", Medium;
+    Vin = "vin", "vehicle identification number", "[VIN]", Medium;
     /// Licence plate (with context).
-    LicensePlate = "license_plate", "[PLATE]", Medium;
+    LicensePlate = "license_plate", "license plate", "[PLATE]", Medium;
     /// Criminal-justice case or incident number (with context).
-    CjiCaseNumber = "cji_case_number", "[CASE]", Critical;
+    CjiCaseNumber = "cji_case_number", "criminal justice case number", "[CASE]", Critical;
     /// Criminal-justice identifiers: FBI/UCN, state ID (SID), NCIC terms.
-    CjiIdentifier = "cji_identifier", "[CJI]", Critical;
+    CjiIdentifier = "cji_identifier", "criminal justice identifier", "[CJI]", Critical;
     /// AWS access key id.
-    AwsAccessKey = "aws_access_key", "[AWS_KEY]", Critical;
+    AwsAccessKey = "aws_access_key", "AWS access key", "[AWS_KEY]", Critical;
     /// GitHub token.
-    GithubToken = "github_token", "[GITHUB_TOKEN]", Critical;
+    GithubToken = "github_token", "GitHub token", "[GITHUB_TOKEN]", Critical;
     /// Slack token.
-    SlackToken = "slack_token", "[SLACK_TOKEN]", Critical;
+    SlackToken = "slack_token", "Slack token", "[SLACK_TOKEN]", Critical;
     /// OpenAI API key.
-    OpenaiApiKey = "openai_api_key", "[OPENAI_KEY]", Critical;
+    OpenaiApiKey = "openai_api_key", "OpenAI API key", "[OPENAI_KEY]", Critical;
     /// Google API key.
-    GoogleApiKey = "google_api_key", "[GOOGLE_KEY]", Critical;
+    GoogleApiKey = "google_api_key", "Google API key", "[GOOGLE_KEY]", Critical;
     /// PEM private key block.
-    PrivateKey = "private_key", "[PRIVATE_KEY]", Critical;
+    PrivateKey = "private_key", "private key", "[PRIVATE_KEY]", Critical;
     /// JSON Web Token.
-    Jwt = "jwt", "[JWT]", Critical;
+    Jwt = "jwt", "access token (JWT)", "[JWT]", Critical;
     /// A password assigned in text or config (`password: hunter2`).
-    PasswordAssignment = "password_assignment", "[PASSWORD]", Critical;
+    PasswordAssignment = "password_assignment", "password", "[PASSWORD]", Critical;
 }
 
 /// The error for a detector identifier that does not exist.

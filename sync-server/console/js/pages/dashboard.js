@@ -14,37 +14,27 @@
  */
 import { api, query } from '../api.js';
 import { field, fill, h, notice, table, when } from '../dom.js';
+import { VOCABULARY } from '../vocabulary.js';
 
 /** Days without a policy fetch after which a device counts as not syncing. */
 export const DEFAULT_STALE_DAYS = 7;
 
-/** Event kinds the extension reports, as people call them. */
-export const KIND_LABELS = /** @type {Record<string, string>} */ ({
-  visit_blocked: 'Visit blocked',
-  visit_warned: 'Visit warned',
-  visit_proceeded: 'Proceeded after warning',
-  paste_blocked: 'Paste blocked',
-  paste_redacted: 'Paste redacted',
-  paste_proceeded: 'Pasted after warning',
-  paste_cancelled: 'Paste cancelled',
-  paste_allowed: 'Paste allowed',
-  request_blocked: 'Sending blocked (network check)',
-  send_blocked: 'Sending typed data held',
-  send_proceeded: 'Sent after warning',
-  send_cancelled: 'Sending cancelled',
-  approval_requested: 'Approval requested',
-  ai_extension_found: 'AI extension found',
-  reports_dropped: 'Reports dropped',
-  rules_refused: 'Browser refused the rules',
-  policy_stale: 'Policy out of date on a device',
-  policy_tampered: 'Stored policy tampered with on a device',
-});
+/** Event kinds the extension reports, as people call them (from lifeguard-core). */
+export const KIND_LABELS = /** @type {Record<string, string>} */ (Object.fromEntries(VOCABULARY.kinds.map((k) => [k.id, k.label])));
+
+/** Detectors, as people call them (from lifeguard-core). */
+const DETECTOR_LABELS = /** @type {Record<string, string>} */ (Object.fromEntries(VOCABULARY.detectors.map((d) => [d.id, d.label])));
 
 const PALETTE = ['#b3261e', '#d98c00', '#1a7f37', '#0b5cad', '#7b3fa0', '#00838f', '#6d4c41', '#c2185b', '#546e7a', '#9e9d24', '#5c6bc0'];
 
 /** @param {string} kind */
 export function kindLabel(kind) {
   return KIND_LABELS[kind] ?? kind;
+}
+
+/** @param {string} detector */
+export function detectorLabel(detector) {
+  return DETECTOR_LABELS[detector] ?? detector;
 }
 
 /** @type {any[]} charts drawn by the last render, destroyed before the next */
@@ -169,7 +159,7 @@ export async function render(root, ctx) {
       barCard('chart-category', 'By site category', a.by_category, 'Category'),
       barCard('chart-department', 'By department', a.by_department, 'Department'),
       barCard('chart-hosts', 'Top AI hosts tried', a.top_hosts, 'Host'),
-      barCard('chart-detectors', 'Top detectors hit (findings)', a.top_detectors, 'Detector'),
+      barCard('chart-detectors', 'Top detectors hit (findings)', a.top_detectors.map((/** @type {{key: string, count: number}} */ r) => ({ key: detectorLabel(r.key), count: r.count })), 'Detector'),
       staleCard(d.devices, staleDays, ctx),
     ),
   );

@@ -11,11 +11,10 @@
  */
 import { api } from '../api.js';
 import { actionBadge, errorBox, field, fill, h, notice, table, when } from '../dom.js';
+import { VOCABULARY } from '../vocabulary.js';
 
-const CATEGORIES = ['general_purpose_ai', 'ai_search', 'writing_assistant', 'image_generation', 'video_generation', 'voice_generation', 'ai_companion', 'code_assistant', 'model_playground', 'prohibited_use', 'embedded_ai', 'other'];
-const SITE_ACTIONS = ['block', 'warn', 'allow'];
-const CONTENT_ACTIONS = ['block', 'warn', 'redact', 'allow'];
-const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+// The policy's closed lists, as lifeguard-core defines them (actions strictest first).
+const { categories: CATEGORIES, site_actions: SITE_ACTIONS, content_actions: CONTENT_ACTIONS, severities: SEVERITIES } = VOCABULARY;
 
 /**
  * @typedef {{name: string, label: string, type: 'text'|'list'|'select'|'textarea'|'url'|'json'|'checkbox',

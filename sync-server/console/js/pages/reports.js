@@ -6,9 +6,22 @@
  */
 import { api, download, query } from '../api.js';
 import { actionBadge, errorBox, field, fill, h, table, when } from '../dom.js';
-import { KIND_LABELS, kindLabel } from './dashboard.js';
+import { KIND_LABELS, detectorLabel, kindLabel } from './dashboard.js';
 
 const PAGE_SIZE = 50;
+
+/**
+ * What an event says beyond its rule: how many (events a device lost), what it is about (an
+ * AI extension's id), why the user went on after a warning.
+ * @param {{count?: number|null, subject?: string|null, justification?: string|null}} e
+ */
+function details(e) {
+  const parts = [];
+  if (e.count != null) parts.push(`count ${e.count}`);
+  if (e.subject) parts.push(e.subject);
+  if (e.justification) parts.push(`“${e.justification}”`);
+  return parts.join(' · ');
+}
 
 /** Why a report's user is a lead, not proof (APP 04.05 §IV.4 incident response). */
 const CLAIMED_WHY = 'Reports are filed with a device token issued to a department (or a device), not to a person, so whoever holds the token can name anyone; the server does not verify it.';
@@ -122,10 +135,11 @@ export async function render(root, ctx) {
         { label: 'Rule', value: (e) => e.rule ?? '' },
         { label: 'Category', value: (e) => e.category ?? '' },
         { label: 'Action', value: (e) => actionBadge(e.action) },
-        { label: 'Detectors', value: (e) => Object.entries(e.detectors ?? {}).map(([d, n]) => `${d} ×${n}`).join(', ') },
+        { label: 'Detectors', value: (e) => Object.entries(e.detectors ?? {}).map(([d, n]) => `${detectorLabel(d)} ×${n}`).join(', ') },
         { label: 'User', value: (e) => claimedUser(e.user) },
         { label: 'Department', value: (e) => e.department ?? '' },
         { label: 'Incident', value: (e) => (e.incident ? h('span', { class: 'badge action-block', text: 'incident' }) : '') },
+        { label: 'Details', value: details },
       ],
       rows,
       { empty: 'No reports match this filter.', class: 'reports', caption: `Users are as reported by the device. ${CLAIMED_WHY}` },
