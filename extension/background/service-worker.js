@@ -13,6 +13,7 @@ import { nowSeconds } from '../shared/engine.js';
 import { describeCounts } from '../shared/detectors.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { checkAiExtensions } from './ai-extensions.js';
+import { flushApprovals, submitApproval } from './approvals.js';
 import { onConfigChanged, readConfig, refreshWho, visitor, who } from './config.js';
 import { syncContentScripts } from './content-scripts.js';
 import { ALLOW_MINUTES, BLOCK_PAGE, RECOMPUTE_ALARM, allowTemporarily, checkHistoryNavigation, installRules, onAllowAlarm, rulesStatus } from './navigation.js';
@@ -77,7 +78,7 @@ async function bootstrap() {
   await Promise.all([scheduleSync(), ensureFlushAlarm()]);
   await syncNow();
   await reportIfStale();
-  await flush();
+  await sendQueued();
   const policy = await currentPolicy();
   await checkAiExtensions(policy.document());
 }
@@ -105,7 +106,7 @@ onPolicyChanged((policy) => {
 onPolicyTampered(() => {
   record({ kind: 'policy_tampered', action: 'refused' })
     .then(() => syncNow())
-    .then(() => flush({ force: true }))
+    .then(() => sendQueued({ force: true }))
     .catch((e) => console.error('Lifeguard: recovering from a discarded policy failed', e));
 });
 
@@ -116,7 +117,7 @@ onConfigChanged(() => {
     .then(() => scheduleSync())
     .then(() => syncNow())
     .then(() => reportIfStale())
-    .then(() => flush({ force: true }))
+    .then(() => sendQueued({ force: true }))
     .catch((e) => console.error('Lifeguard: applying new managed configuration failed', e));
 });
 
@@ -126,9 +127,9 @@ alarms.onAlarm(async (alarm) => {
     await applyPolicy();
     await syncNow();
     await reportIfStale();
-    await flush();
+    await sendQueued();
   } else if (alarm.name === FLUSH_ALARM) {
-    await flush();
+    await sendQueued();
   } else if (alarm.name === RECOMPUTE_ALARM) {
     await applyPolicy({ force: true });
   } else {
@@ -186,13 +187,13 @@ onMessage(async (message, sender) => {
     case MSG.warnProceed:
       return onWarnProceed(message.url, message.justification, sender);
     case MSG.requestApproval:
-      return onApprovalRequest(message.request);
+      return submitApproval(message.request, onApprovalFiled);
     case MSG.status:
       return { ok: true, status: await status() };
     case MSG.syncNow: {
       const outcome = await syncNow();
       await reportIfStale();
-      await flush({ force: true });
+      await sendQueued({ force: true });
       return { ok: true, outcome, status: await status() };
     }
     default:
@@ -345,36 +346,11 @@ async function onWarnProceed(url, justification, sender) {
 }
 
 /**
- * Sends an approval request (APP 04.05 §IV.2) to the server with the device token.
- * @param {import('../shared/messages.js').ApprovalRequest} request
+ * A request the server filed: reported like every other attempt, with the rule that blocked
+ * the address it is for.
+ * @param {{url?: string}} body
  */
-async function onApprovalRequest(request) {
-  const config = await readConfig();
-  if (!config.serverUrl || !config.deviceToken) {
-    return { ok: false, error: 'This browser is not connected to the City\u2019s Lifeguard server; contact the IT help desk.' };
-  }
-  const body = {
-    requester: String(request?.requester ?? '').trim(),
-    tool: request?.tool ? String(request.tool) : undefined,
-    url: request?.url ? String(request.url) : undefined,
-    objective: String(request?.objective ?? ''),
-    why_ai: String(request?.why_ai ?? ''),
-    alternatives: String(request?.alternatives ?? ''),
-    data: request?.data ? String(request.data) : undefined,
-  };
-  let res;
-  try {
-    res = await fetch(`${config.serverUrl}/v1/approvals`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${config.deviceToken}` },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-    });
-  } catch {
-    return { ok: false, error: 'The Lifeguard server cannot be reached right now. Your request was not sent; try again later.' };
-  }
-  const answer = await res.json().catch(() => ({}));
-  if (!res.ok) return { ok: false, error: typeof answer.error === 'string' ? answer.error : `The server answered ${res.status}.` };
+async function onApprovalFiled(body) {
   let host = null;
   try {
     host = body.url ? new URL(body.url).hostname : null;
@@ -383,7 +359,16 @@ async function onApprovalRequest(request) {
   }
   const d = body.url ? await decide(body.url) : null;
   await record({ kind: 'approval_requested', host: d?.host ?? host, rule: d?.rule, category: d?.category });
-  return { ok: true, id: answer.id, status: answer.status };
+}
+
+/**
+ * Sends what is queued: approval requests first (a filed one adds a report event), then the
+ * report events.
+ * @param {{force?: boolean}} [opts]
+ */
+async function sendQueued(opts) {
+  await flushApprovals(onApprovalFiled);
+  await flush(opts);
 }
 
 /** @returns {Promise<import('../shared/messages.js').Status>} */

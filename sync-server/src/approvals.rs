@@ -16,6 +16,12 @@ use crate::store::{Approval, AuditEntry, DraftWrite, Write};
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
+    /// A UUID the device made for this request: sent again (an answer lost on the way, a
+    /// request queued while the server was away), it is filed once. Without one, the server
+    /// makes one.
+    #[serde(default, skip_serializing)]
+    #[schema(format = Uuid)]
+    pub id: Option<String>,
     /// The requester's e-mail.
     #[schema(format = Email, max_length = 254)]
     pub requester: String,
@@ -189,8 +195,20 @@ pub fn view(a: &Approval, full: bool) -> View {
     }
 }
 
-/// Files a request from a device.
-pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResult<Approval> {
+/// Whether a request was filed now or had been already (the same id, sent again).
+pub enum Filed {
+    /// Stored now.
+    New(Approval),
+    /// Stored before, from the same department: the request as it is now.
+    Again(Approval),
+}
+
+/// Files a request from a device, once per id.
+pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResult<Filed> {
+    let id = match r.id.as_deref() {
+        Some(raw) => uuid::Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest("`id` must be a UUID".into()))?.hyphenated().to_string(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     text("requester", &r.requester, true)?;
     if r.requester.chars().count() > 254 || !r.requester.contains('@') {
         return Err(ApiError::BadRequest("`requester` must be an e-mail address".into()));
@@ -206,7 +224,7 @@ pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResu
     text("data", r.data.as_deref().unwrap_or(""), false)?;
     let department = device.claims.department.clone().unwrap_or_default();
     let a = Approval {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: id.clone(),
         created_at: now(),
         requester: r.requester.clone(),
         department: department.clone(),
@@ -225,8 +243,14 @@ pub async fn submit(state: &AppState, device: &Principal, r: Request) -> ApiResu
         before: None,
         after: Some(a.request.clone()),
     };
-    state.store.insert_approval(&a, &entry).await?;
-    Ok(a)
+    if state.store.insert_approval(&a, &entry).await? {
+        return Ok(Filed::New(a));
+    }
+    // Sent again. Another department's request with this id is none of this device's business.
+    match state.store.approval(&id).await? {
+        Some(before) if before.department == department => Ok(Filed::Again(before)),
+        _ => Err(ApiError::Conflict("a different request has this `id`: make a new one".into())),
+    }
 }
 
 /// Loads a request; a department head only sees their own department's.

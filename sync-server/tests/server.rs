@@ -545,6 +545,35 @@ async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     server.stop().await;
 }
 
+/// A request with the device's own id is filed once, however often it is sent (an answer lost
+/// on the way, a request queued while the server was away), and audited once.
+async fn an_approval_request_sent_again_is_filed_once(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let device = server.token(Role::Device, Some("planning"));
+    let it = server.token(Role::ItAdmin, None);
+    let req = json!({"requester": "sam@redondo.org", "tool": "Perplexity", "url": "https://www.perplexity.ai/", "objective": "Summarize public zoning codes",
+                     "why_ai": "Hundreds of pages", "alternatives": "Manual reading", "data": "public"});
+    let mut queued = req.clone();
+    queued["id"] = json!("0b7e2f4a-1c9d-4e5f-8a6b-3c2d1e0f9a8b");
+    let first = server.send("POST", "/v1/approvals", Some(&device), &queued).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.json()["id"], "0b7e2f4a-1c9d-4e5f-8a6b-3c2d1e0f9a8b");
+    let again = server.send("POST", "/v1/approvals", Some(&device), &queued).await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["id"], "0b7e2f4a-1c9d-4e5f-8a6b-3c2d1e0f9a8b");
+    let listed = server.get("/v1/admin/approvals", Some(&it)).await.json();
+    assert_eq!(listed["requests"].as_array().map(Vec::len), Some(1), "{listed}");
+    let audited = server.get("/v1/admin/audit?action=approval.submit", Some(&it)).await.json();
+    assert_eq!(audited["entries"].as_array().map(|e| e.iter().filter(|e| e["target"] == "0b7e2f4a-1c9d-4e5f-8a6b-3c2d1e0f9a8b").count()), Some(1), "{audited}");
+    // The same id from another department is not theirs to see.
+    let police = server.token(Role::Device, Some("police"));
+    assert_eq!(server.send("POST", "/v1/approvals", Some(&police), &queued).await.status, 409);
+    queued["id"] = json!("not a uuid");
+    assert_eq!(server.send("POST", "/v1/approvals", Some(&device), &queued).await.status, 400);
+    server.stop().await;
+}
+
 async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let site = Site::new(backend).await;
     let server = site.start().await;
@@ -913,6 +942,7 @@ on_both_databases!(
     policy_lifecycle_edit_publish_diff_rollback,
     only_the_city_manager_grants_exceptions,
     approval_requests_from_submission_to_the_draft,
+    an_approval_request_sent_again_is_filed_once,
     console_login_issues_a_session,
     the_login_limit_counts_clients_behind_trusted_proxies,
     the_largest_csv_export_keeps_every_detector,

@@ -94,6 +94,39 @@ describe('blocked sites', () => {
     await waitFor(async () => (await stack.server.events({ kind: 'approval_requested' })).length === 1, 'the approval_requested event');
     await page.close();
   });
+
+  test('a request made while the server is down is kept, then reaches IT once', async () => {
+    const page = await visit('https://gemini.google.com/');
+    await waitFor(async () => page.url().includes('/pages/block/block.html'), 'the block page');
+    await stack.server.stop();
+    try {
+      await page.getByRole('button', { name: 'Request approval' }).click();
+      await page.getByLabel('Your City e-mail').fill('pat.lee@redondo.org');
+      await page.getByLabel('What City work is it for?').fill('Draft plain-language summaries of public notices.');
+      await page.getByLabel('Why is AI needed for it?').fill('Dozens of notices a week.');
+      await page.getByLabel('What else have you considered?').fill('Writing them by hand, as now.');
+      await page.getByRole('button', { name: 'Send the request to IT' }).click();
+      await page.getByText('Your request is saved on this computer and will be sent to IT').waitFor();
+    } finally {
+      await stack.server.start();
+    }
+    // The next flush sends it; more syncs send nothing new.
+    const filed = await waitFor(async () => {
+      await stack.browser.syncNow();
+      const mine = (await stack.server.approvals()).filter((r) => r.url === 'https://gemini.google.com/');
+      return mine.length ? mine : null;
+    }, 'the queued request to reach the server');
+    await stack.browser.syncNow();
+    await stack.browser.syncNow();
+    const mine = (await stack.server.approvals()).filter((r) => r.url === 'https://gemini.google.com/');
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].id, filed[0].id);
+    assert.equal(mine[0].department, 'planning');
+    const reference = (await page.locator('#result').textContent())?.match(/reference ([0-9a-f-]{36})/)?.[1];
+    assert.equal(reference, mine[0].id, 'the reference the page gave is the request IT sees');
+    await waitFor(async () => (await stack.server.events({ kind: 'approval_requested', host: 'gemini.google.com' })).length === 1, 'one approval_requested event');
+    await page.close();
+  });
 });
 
 describe('single-page apps', () => {

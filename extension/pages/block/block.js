@@ -80,7 +80,11 @@ $('form').addEventListener('submit', async (ev) => {
     request: { requester: get('requester'), tool: get('tool'), url, objective: get('objective'), why_ai: get('why_ai'), alternatives: get('alternatives'), data: get('data') },
   });
   submit.disabled = false;
-  if (reply.ok) {
+  if (reply.ok && reply.queued) {
+    form.hidden = true;
+    result.className = 'ok';
+    result.textContent = `The Lifeguard server cannot be reached right now. Your request is saved on this computer and will be sent to IT as soon as it can be (reference ${String(reply.id ?? '')}).`;
+  } else if (reply.ok) {
     form.hidden = true;
     result.className = 'ok';
     result.textContent = `Your request was sent to IT (reference ${String(reply.id ?? '')}). You will hear back once it has been reviewed.`;

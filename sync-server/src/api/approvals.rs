@@ -30,10 +30,13 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Files a request to use an AI tool, from the block page (the requester's device).
 #[utoipa::path(post, path = "/v1/approvals", tag = "approvals", security(("bearer" = [])), request_body = Request,
-    responses((status = 201, description = "Filed.", body = View), (status = 422, description = "A required answer is blank, or neither `tool` nor `url` is given.", body = Body), TokenErrors))]
+    responses((status = 201, description = "Filed.", body = View), (status = 200, description = "Filed before (the same `id` sent again): the request as it is now.", body = View),
+        (status = 409, description = "Another request has this `id`.", body = Body), (status = 422, description = "A required answer is blank, or neither `tool` nor `url` is given.", body = Body), TokenErrors))]
 async fn submit(state: web::Data<AppState>, device: Device, body: super::Object<Request>) -> ApiResult<HttpResponse> {
-    let a = approvals::submit(&state, &device.0, body.0).await?;
-    Ok(HttpResponse::Created().json(approvals::view(&a, false)))
+    Ok(match approvals::submit(&state, &device.0, body.0).await? {
+        approvals::Filed::New(a) => HttpResponse::Created().json(approvals::view(&a, false)),
+        approvals::Filed::Again(a) => HttpResponse::Ok().json(approvals::view(&a, false)),
+    })
 }
 
 /// The requester's view: status and decision, from the same department's devices.

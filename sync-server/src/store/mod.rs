@@ -336,8 +336,9 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes events older than `before`; returns how many.
     async fn purge_events(&self, before: i64) -> anyhow::Result<u64>;
 
-    /// Stores a new approval request.
-    async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<()>;
+    /// Stores a new approval request and its audit entry; `false` (and nothing written) if a
+    /// request with its id is already stored.
+    async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<bool>;
     /// One approval request.
     async fn approval(&self, id: &str) -> anyhow::Result<Option<Approval>>;
     /// Approval requests, newest first.

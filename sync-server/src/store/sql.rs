@@ -510,11 +510,11 @@ impl Store for SqlStore {
         Ok(n)
     }
 
-    async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<()> {
+    async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<bool> {
         let (_writer, mut tx) = self.begin_write().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO approval_requests (id, created_at, requester, department, request, status, review, reviewed_by, reviewed_at, decision) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&a.id)
         .bind(a.created_at)
@@ -527,10 +527,14 @@ impl Store for SqlStore {
         .bind(a.reviewed_at)
         .bind(&a.decision)
         .execute(&mut *tx)
-        .await?;
-        write_audit(&mut tx, audit).await?;
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            write_audit(&mut tx, audit).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(inserted)
     }
 
     async fn approval(&self, id: &str) -> anyhow::Result<Option<Approval>> {
