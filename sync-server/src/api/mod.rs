@@ -4,12 +4,15 @@
 //! Handlers are thin: they check who is calling, parse the request, call the domain modules
 //! ([`crate::lifecycle`], [`crate::reports`], [`crate::approvals`]) and shape the answer.
 
-mod admin;
 mod approvals;
+mod audit;
 mod console;
+mod devices;
 mod extension;
 pub mod openapi;
 mod ops;
+mod policy;
+mod reports;
 mod staff;
 mod sessions;
 mod sync;
@@ -45,7 +48,10 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(sync::routes)
                     .configure(sessions::routes)
                     .configure(approvals::routes)
-                    .configure(admin::routes)
+                    .configure(policy::routes)
+                    .configure(reports::routes)
+                    .configure(audit::routes)
+                    .configure(devices::routes)
                     .configure(console::routes)
                     .configure(extension::routes)
                     .configure(users::routes)

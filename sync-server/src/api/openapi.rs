@@ -50,7 +50,7 @@ impl Modify for BearerAuth {
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
-    for part in [super::ops::Doc::openapi(), super::sync::Doc::openapi(), super::sessions::Doc::openapi(), super::approvals::Doc::openapi(), super::admin::Doc::openapi(), super::users::Doc::openapi(), super::staff::Doc::openapi(), super::tokens::Doc::openapi(), super::extension::Doc::openapi()] {
+    for part in [super::ops::Doc::openapi(), super::sync::Doc::openapi(), super::sessions::Doc::openapi(), super::approvals::Doc::openapi(), super::policy::Doc::openapi(), super::reports::Doc::openapi(), super::audit::Doc::openapi(), super::devices::Doc::openapi(), super::users::Doc::openapi(), super::staff::Doc::openapi(), super::tokens::Doc::openapi(), super::extension::Doc::openapi()] {
         doc.merge(part);
     }
     doc
