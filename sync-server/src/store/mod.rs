@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 pub mod postgres;
+pub mod schema;
 pub mod sqlite;
 
 /// One audit-log entry to write: who did what to which thing, with the state before and after
@@ -369,16 +370,4 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     } else {
         bail!("unsupported database URL (expected sqlite://FILE or postgres://...)")
     }
-}
-
-/// Builds a migrator from migration files embedded at compile time. sqlx's `migrate!` macro
-/// would do the same but needs its `macros` feature (a second build of the drivers).
-fn migrator(files: &[(i64, &'static str, &'static str)]) -> sqlx::migrate::Migrator {
-    use std::borrow::Cow;
-    use sqlx::migrate::{Migration, MigrationType, Migrator};
-    let migrations = files
-        .iter()
-        .map(|&(version, description, sql)| Migration::new(version, Cow::Borrowed(description), MigrationType::Simple, Cow::Borrowed(sql), false))
-        .collect::<Vec<_>>();
-    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
 }

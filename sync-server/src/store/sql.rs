@@ -1,11 +1,11 @@
 // The SQL implementation of `Store`, written once and compiled once per database.
 //
 // This file is `include!`d by `sqlite.rs` and `postgres.rs`, each of which first defines
-// `Db` (the sqlx database type), `KIND`, `MIGRATIONS` and `connect`. The two schemas are kept
-// column-for-column equal and every query here is standard SQL that both accept (`$N`
+// `Db` (the sqlx database type), `KIND`, `DIALECT` and `connect`. The schema is one text per
+// migration (`schema`), and every query here is standard SQL that both databases accept (`$N`
 // placeholders, `ON CONFLICT`, `RETURNING`), so one text serves both; what differs (connection
-// options, column types in the migrations) lives in the including files. sqlx's generic
-// `Database` bounds would say the same thing in far more words.
+// options) lives in the including files. sqlx's generic `Database` bounds would say the same
+// thing in far more words.
 //
 // (No `//!` here: an included file cannot carry inner doc comments.)
 
@@ -32,7 +32,7 @@ impl SqlStore {
     /// Connects and runs the migrations.
     pub async fn open(url: &str) -> anyhow::Result<SqlStore> {
         let pool = connect(url).await?;
-        super::migrator(MIGRATIONS).run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate the {KIND} database: {e}"))?;
+        super::schema::migrator(DIALECT).run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate the {KIND} database: {e}"))?;
         Ok(SqlStore { pool, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
     }
 

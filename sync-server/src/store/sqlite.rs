@@ -12,14 +12,7 @@ type Db = sqlx::Sqlite;
 
 const KIND: &str = "sqlite";
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
-    (2, "devices", include_str!("../../migrations/sqlite/0002_devices.sql")),
-    (3, "network_guard", include_str!("../../migrations/sqlite/0003_network_guard.sql")),
-    (4, "sessions", include_str!("../../migrations/sqlite/0004_sessions.sql")),
-    (5, "revoked_tokens", include_str!("../../migrations/sqlite/0005_revoked_tokens.sql")),
-    (6, "report_fields", include_str!("../../migrations/sqlite/0006_report_fields.sql")),
-];
+const DIALECT: super::schema::Dialect = super::schema::Dialect::Sqlite;
 
 /// The database holds who pasted what kind of data where: readable by the server's user
 /// only. Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the

@@ -4,6 +4,6 @@
 -- user went on after a warn page: the one column holding words a user typed, at most 500
 -- characters, refused by the extension and again by the server if the detectors find
 -- anything in it.
-ALTER TABLE report_events ADD COLUMN count INTEGER;
+ALTER TABLE report_events ADD COLUMN count {{INTEGER|BIGINT}};
 ALTER TABLE report_events ADD COLUMN subject TEXT;
 ALTER TABLE report_events ADD COLUMN justification TEXT;

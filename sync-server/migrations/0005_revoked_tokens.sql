@@ -5,6 +5,6 @@ CREATE TABLE revoked_tokens (
     subject    TEXT    NOT NULL,
     role       TEXT    NOT NULL,
     department TEXT,
-    expires_at INTEGER NOT NULL,
-    revoked_at INTEGER NOT NULL
+    expires_at {{INTEGER |BIGINT  }}NOT NULL,
+    revoked_at {{INTEGER |BIGINT  }}NOT NULL
 );
