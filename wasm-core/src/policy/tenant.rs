@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use super::raw::RawTenantRestrictions;
-use super::{names, ProblemKind, Validator};
+use super::validate::Validator;
+use super::{names, ProblemKind};
 
 /// A vendor that reads a tenant-restriction request header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
