@@ -40,6 +40,8 @@ cp target/wasm/lifeguard_extract.js target/wasm/lifeguard_extract_bg.wasm "$out/
 # Types of the bindings, for the JSDoc type check (tests/tsconfig.extension.json).
 cp target/wasm/lifeguard_core.d.ts target/wasm/lifeguard_extract.d.ts "$out/wasm/"
 cp manifest/managed_schema.json "$out/"
+# The report kinds, detector labels and policy lists, generated from lifeguard-core.
+"$LIFEGUARD_BIN" extension vocabulary > "$out/shared/vocabulary.js"
 node -e '
   const fs = require("fs");
   const [src, dst, key] = process.argv.slice(1);

@@ -1,40 +1,13 @@
 /**
  * What each detector id means, in words staff understand. Presentation only: lifeguard-core
- * decides; this table names what it found (the ids are stable, see DESIGN.md).
+ * decides, and names its detectors in shared/vocabulary.js, which the build generates from
+ * it (`lifeguard extension vocabulary`), so the notices, the console and the engine say the
+ * same.
  */
+import { VOCABULARY } from './vocabulary.js';
 
 /** @type {Record<string, string>} */
-const LABELS = {
-  us_ssn: 'Social Security number',
-  us_itin: 'taxpayer ID (ITIN)',
-  credit_card: 'payment card number',
-  us_bank_routing: 'bank routing number',
-  us_bank_account: 'bank account number',
-  us_passport: 'passport number',
-  us_drivers_license: "driver's license number",
-  email: 'e-mail address',
-  phone_us: 'phone number',
-  ip_address: 'IP address',
-  date_of_birth: 'date of birth',
-  street_address: 'street address',
-  us_mbi: 'Medicare number (MBI)',
-  us_npi: 'provider number (NPI)',
-  us_dea: 'DEA registration number',
-  icd10: 'diagnosis code (ICD-10)',
-  medical_record_number: 'medical record number',
-  vin: 'vehicle identification number',
-  license_plate: 'license plate',
-  cji_case_number: 'criminal justice case number',
-  cji_identifier: 'criminal justice identifier',
-  aws_access_key: 'AWS access key',
-  github_token: 'GitHub token',
-  slack_token: 'Slack token',
-  openai_api_key: 'OpenAI API key',
-  google_api_key: 'Google API key',
-  private_key: 'private key',
-  jwt: 'access token (JWT)',
-  password_assignment: 'password',
-};
+const LABELS = Object.fromEntries(VOCABULARY.detectors.map((d) => [d.id, d.label]));
 
 /**
  * @param {string} id a detector id

@@ -16,6 +16,7 @@
  * Report events from content scripts carry no host: the service worker takes it from the
  * sender's URL, so a page cannot report on behalf of another site.
  */
+import { VOCABULARY } from './vocabulary.js';
 
 /** @typedef {'block'|'warn'|'allow'} VisitAction */
 /** @typedef {'allow'|'redact'|'warn'|'block'} ContentAction */
@@ -152,8 +153,8 @@ export const MSG = Object.freeze({
 /** The only messages a content script (a web page's renderer) may send. */
 export const CONTENT_MESSAGES = new Set([MSG.report, MSG.inspect, MSG.decidePage, MSG.pagePolicy]);
 
-/** Report kinds a content script may send (pastes, and sends of typed text). */
-export const PASTE_KINDS = new Set(['paste_blocked', 'paste_proceeded', 'paste_redacted', 'paste_cancelled', 'paste_allowed', 'send_blocked', 'send_proceeded', 'send_cancelled']);
+/** Report kinds a content script may send (pastes, and sends of typed text), as lifeguard-core names them. */
+export const PASTE_KINDS = new Set(VOCABULARY.kinds.map((k) => k.id).filter((id) => /^(paste|send)_/.test(id)));
 
 /**
  * Keys in chrome.storage.local that content scripts watch. Content scripts can write there

@@ -153,3 +153,17 @@ fn policy_validate_reports_every_problem() {
     let ok = json(&lifeguard(&["policy", "validate", concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm-core/policy/default-policy.json")], None));
     assert_eq!(ok["valid"], true);
 }
+
+/// The extension's build writes this module: the report kinds, detector labels and policy
+/// lists lifeguard-core defines, as the console also gets them.
+#[test]
+fn extension_vocabulary_is_a_module_of_the_engines_names() {
+    let out = lifeguard(&["extension", "vocabulary"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let json = text.split_once("Object.freeze(").and_then(|(_, rest)| rest.rsplit_once(");")).map(|(j, _)| j).expect("export const VOCABULARY = Object.freeze({...});");
+    let v: Value = serde_json::from_str(json).expect("JSON");
+    assert!(v["kinds"].as_array().expect("kinds").iter().any(|k| k["id"] == "paste_blocked" && k["incident"] == true));
+    assert!(v["detectors"].as_array().expect("detectors").iter().any(|d| d["id"] == "cji_case_number" && d["label"] == "criminal justice case number"));
+    assert_eq!(v["content_actions"], serde_json::json!(["block", "warn", "redact", "allow"]));
+}

@@ -247,6 +247,16 @@ impl Vocabulary {
     }
 }
 
+impl Vocabulary {
+    /// The vocabulary as a JavaScript module (`export const VOCABULARY`), for the console
+    /// (served by the server) and the extension (written by its build): generated, never
+    /// edited.
+    pub fn js_module() -> String {
+        let json = serde_json::to_string(&Vocabulary::get()).unwrap_or_else(|_| "{}".into());
+        format!("// Generated from lifeguard-core (wasm-core/src/report.rs): edit it there.\nexport const VOCABULARY = Object.freeze({json});\n")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,9 @@ enum ExtensionCommand {
         /// The CRX file.
         file: PathBuf,
     },
+    /// Print the vocabulary module the extension is built with (shared/vocabulary.js: the
+    /// report kinds, detector labels and the policy's closed lists, from lifeguard-core).
+    Vocabulary,
     /// Verify a CRX and publish it in the data folder, where `lifeguard serve` hosts it at
     /// /extension/update.xml and /extension/lifeguard.crx; prints {"id", "version"}.
     Publish {
@@ -434,6 +437,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn extension(command: ExtensionCommand) -> anyhow::Result<()> {
     use crate::crx::{ExtensionKey, MAX_CRX_BYTES, pack, verify, write_atomically};
     match command {
+        ExtensionCommand::Vocabulary => {
+            print!("{}", lifeguard_core::Vocabulary::js_module());
+            Ok(())
+        }
         ExtensionCommand::Key { key } => {
             let path = key.path()?;
             let (key, created) = ExtensionKey::load_or_create(&path)?;

@@ -5,7 +5,8 @@
  */
 import { api } from '../api.js';
 import { errorBox, field, fill, h, notice, table, when } from '../dom.js';
-import { confirmButton, renderDiff } from './policy.js';
+import { confirmButton } from './policy.js';
+import { renderDiff } from './policy-publish.js';
 
 /**
  * @param {HTMLElement} root
