@@ -28,7 +28,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use sha2::{Digest, Sha256};
 
 use crate::keys::Keys;
-use crate::store::{PolicyVersion, Store};
+use crate::store::{PolicyStore, PolicyVersion};
 
 /// The JWS `typ` of a policy bundle.
 pub const BUNDLE_TYP: &str = "lifeguard-policy+jws";
@@ -249,7 +249,7 @@ impl BundleCache {
     /// another replica published something newer, and once a bundle is half way to its expiry
     /// one caller re-signs it; everyone else reads memory only (the bundle held still has half
     /// its validity while it is re-signed).
-    pub async fn get(&self, store: &dyn Store) -> anyhow::Result<Arc<Current>> {
+    pub async fn get(&self, store: &dyn PolicyStore) -> anyhow::Result<Arc<Current>> {
         let cached = self.current.load_full();
         let now = now_ms();
         let due = now - self.checked_at_ms.load(Ordering::Relaxed) >= self.recheck_ms;
@@ -280,7 +280,7 @@ impl BundleCache {
         }
     }
 
-    async fn refresh(&self, store: &dyn Store, have: Option<i64>) -> anyhow::Result<()> {
+    async fn refresh(&self, store: &dyn PolicyStore, have: Option<i64>) -> anyhow::Result<()> {
         let latest = store.latest_version().await?;
         self.checked_at_ms.store(now_ms(), Ordering::Relaxed);
         if let Some(latest) = latest {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::tokens::Claims;
-use crate::store::{DeviceSeen, Store};
+use crate::store::{DeviceSeen, ReportStore};
 
 /// Sightings since the last flush, one per device.
 #[derive(Debug, Default)]
@@ -54,7 +54,7 @@ impl DeviceTracker {
     /// Writes the sightings gathered so far to the database and starts a new map; returns
     /// how many devices were written. On a database error the sightings are put back (unless
     /// newer ones arrived meanwhile) for the next flush.
-    pub async fn flush(&self, store: &dyn Store) -> anyhow::Result<usize> {
+    pub async fn flush(&self, store: &dyn ReportStore) -> anyhow::Result<usize> {
         let batch: Vec<DeviceSeen> = {
             let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             std::mem::take(&mut *seen).into_values().collect()

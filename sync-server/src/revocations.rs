@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use arc_swap::ArcSwap;
 
 use crate::tokens::{Claims, TokenProblem, Tokens};
-use crate::store::{AuditEntry, RevokedToken, Store, Write};
+use crate::store::{AccountStore, AuditEntry, RevokedToken, Write};
 
 /// The revoked token ids, and when they were last read.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ impl Revocations {
     /// Whether the token `jti` is revoked, re-reading the list first when it is stale. A
     /// database error keeps the last list (and is logged): a device is not locked out because
     /// the database blinked, and a revoked token stays refused.
-    pub async fn is_revoked(&self, store: &dyn Store, jti: &str) -> bool {
+    pub async fn is_revoked(&self, store: &dyn AccountStore, jti: &str) -> bool {
         let now = now_ms();
         let read = self.read_at_ms.load(Ordering::Relaxed);
         if now - read >= self.recheck_ms && self.read_at_ms.compare_exchange(read, now, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
@@ -94,7 +94,7 @@ pub fn revocable(tokens: &Tokens, token: &str) -> Result<Claims, NotRevocable> {
 /// `role`; never the token itself). `true` when newly revoked, `false` when it was already.
 /// The caller's replica should also [`Revocations::add`] it; others pick it up within
 /// `policy_recheck_ms`.
-pub async fn revoke(store: &dyn Store, claims: &Claims, actor: &str, role: &str) -> anyhow::Result<bool> {
+pub async fn revoke(store: &dyn AccountStore, claims: &Claims, actor: &str, role: &str) -> anyhow::Result<bool> {
     let token = RevokedToken { jti: claims.jti.clone(), subject: claims.sub.clone(), role: claims.role.as_str().into(), department: claims.department.clone(), expires_at: claims.exp };
     let entry = AuditEntry {
         actor: actor.to_owned(),

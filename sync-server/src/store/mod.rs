@@ -280,14 +280,19 @@ pub enum Write {
     Stale,
 }
 
-/// Everything the server stores.
+/// Everything the server stores: one database behind narrower traits, so a module names the
+/// part it uses (reports take a [`ReportStore`], the lifecycle a [`PolicyStore`], ...).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PolicyStore + AccountStore + ReportStore + ApprovalStore + AuditStore + Send + Sync + 'static {
     /// Which database this is, for logs and `/readyz`.
     fn kind(&self) -> &'static str;
     /// Checks the database answers.
     async fn ping(&self) -> anyhow::Result<()>;
+}
 
+/// The published policy versions and the draft.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
     /// The highest published version.
     async fn latest_version(&self) -> anyhow::Result<Option<i64>>;
     /// One published version.
@@ -305,7 +310,11 @@ pub trait Store: Send + Sync + 'static {
     async fn init_draft(&self, document: &str, by: &str) -> anyhow::Result<()>;
     /// Saves the draft if it is still at `expected_revision`, with its audit entry.
     async fn save_draft(&self, draft: DraftWrite<'_>, by: &str, audit: &AuditEntry) -> anyhow::Result<Write>;
+}
 
+/// Console accounts and the tokens IT revoked.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// Adds a console account; [`Write::Stale`] if the e-mail exists.
     async fn add_user(&self, user: &User) -> anyhow::Result<Write>;
     /// Sets a console account's password (and role): creates or replaces it; a replaced account's
@@ -327,7 +336,11 @@ pub trait Store: Send + Sync + 'static {
     async fn revoked_tokens(&self, now: i64) -> anyhow::Result<Vec<String>>;
     /// Deletes a console account, with its audit entry; [`Write::Stale`] if there is none.
     async fn delete_user(&self, email: &str, audit: &AuditEntry) -> anyhow::Result<Write>;
+}
 
+/// Report events, and when each device last fetched the policy.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
     /// Stores events whose id is new, in one transaction; returns the ids stored.
     async fn insert_events(&self, events: &[Event]) -> anyhow::Result<Vec<String>>;
     /// Events matching a filter, newest first.
@@ -337,6 +350,17 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes events older than `before`; returns how many.
     async fn purge_events(&self, before: i64) -> anyhow::Result<u64>;
 
+    /// Records when devices last fetched the policy: creates or updates one row per device,
+    /// keeping whichever time is later (replicas flush their own sightings independently).
+    async fn touch_devices(&self, seen: &[DeviceSeen]) -> anyhow::Result<()>;
+    /// Devices last seen before `stale_before` (any time if `None`), of one department if
+    /// given, oldest first.
+    async fn devices(&self, stale_before: Option<i64>, department: Option<&str>) -> anyhow::Result<Vec<DeviceSeen>>;
+}
+
+/// Staff's approval requests.
+#[async_trait]
+pub trait ApprovalStore: Send + Sync {
     /// Stores a new approval request and its audit entry; `false` (and nothing written) if a
     /// request with its id is already stored.
     async fn insert_approval(&self, a: &Approval, audit: &AuditEntry) -> anyhow::Result<bool>;
@@ -347,14 +371,11 @@ pub trait Store: Send + Sync + 'static {
     /// Updates an approval request if its status is still `expected_status`; with `draft`,
     /// saves the draft in the same transaction (approving adds a tool or pilot).
     async fn update_approval(&self, a: &Approval, expected_status: &str, draft: Option<DraftWrite<'_>>, audit: &AuditEntry) -> anyhow::Result<Write>;
+}
 
-    /// Records when devices last fetched the policy: creates or updates one row per device,
-    /// keeping whichever time is later (replicas flush their own sightings independently).
-    async fn touch_devices(&self, seen: &[DeviceSeen]) -> anyhow::Result<()>;
-    /// Devices last seen before `stale_before` (any time if `None`), of one department if
-    /// given, oldest first.
-    async fn devices(&self, stale_before: Option<i64>, department: Option<&str>) -> anyhow::Result<Vec<DeviceSeen>>;
-
+/// The audit log (most writes append to it in their own transaction).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     /// Audit-log entries, newest first.
     async fn audit(&self, filter: &AuditFilter) -> anyhow::Result<Vec<AuditRecord>>;
     /// Appends an audit-log entry on its own.
