@@ -545,6 +545,12 @@ async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     server.stop().await;
 }
 
+/// A planning department's request to use Perplexity on public zoning codes.
+fn perplexity_request() -> Value {
+    json!({"requester": "sam@redondo.org", "tool": "Perplexity", "url": "https://www.perplexity.ai/", "objective": "Summarize public zoning codes",
+           "why_ai": "Hundreds of pages", "alternatives": "Manual reading", "data": "public"})
+}
+
 /// A request with the device's own id is filed once, however often it is sent (an answer lost
 /// on the way, a request queued while the server was away), and audited once.
 async fn an_approval_request_sent_again_is_filed_once(backend: Backend) {
@@ -552,9 +558,7 @@ async fn an_approval_request_sent_again_is_filed_once(backend: Backend) {
     let server = site.start().await;
     let device = server.token(Role::Device, Some("planning"));
     let it = server.token(Role::ItAdmin, None);
-    let req = json!({"requester": "sam@redondo.org", "tool": "Perplexity", "url": "https://www.perplexity.ai/", "objective": "Summarize public zoning codes",
-                     "why_ai": "Hundreds of pages", "alternatives": "Manual reading", "data": "public"});
-    let mut queued = req.clone();
+    let mut queued = perplexity_request();
     queued["id"] = json!("0b7e2f4a-1c9d-4e5f-8a6b-3c2d1e0f9a8b");
     let first = server.send("POST", "/v1/approvals", Some(&device), &queued).await;
     assert_eq!(first.status, 201, "{}", first.text());
@@ -579,8 +583,7 @@ async fn approval_requests_from_submission_to_the_draft(backend: Backend) {
     let server = site.start().await;
     let device = server.token(Role::Device, Some("planning"));
     let it = server.token(Role::ItAdmin, None);
-    let req = json!({"requester": "sam@redondo.org", "tool": "Perplexity", "url": "https://www.perplexity.ai/", "objective": "Summarize public zoning codes",
-                     "why_ai": "Hundreds of pages", "alternatives": "Manual reading", "data": "public"});
+    let req = perplexity_request();
     let res = server.send("POST", "/v1/approvals", Some(&device), &req).await;
     assert_eq!(res.status, 201, "{}", res.text());
     let id = res.json()["id"].as_str().expect("id").to_owned();
