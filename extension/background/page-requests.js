@@ -46,7 +46,9 @@ export async function onPageShown(page, url, sender) {
  * @param {chrome.runtime.MessageSender} sender
  */
 export async function onWarnProceed(url, justification, sender) {
-  const text = typeof justification === 'string' ? justification.trim() : '';
+  // Control characters (a pasted tab) become spaces: the server refuses them, and a refused
+  // event would be lost with the visit it reports.
+  const text = typeof justification === 'string' ? justification.replace(/\p{Cc}/gu, (c) => (c === '\n' ? c : ' ')).trim() : '';
   if (text.length < 10) {
     return { ok: false, error: 'Please explain in a sentence why you need this site (at least 10 characters).' };
   }
