@@ -7,6 +7,7 @@
 import { PASTE_KINDS } from '../shared/messages.js';
 import { MAX_FILE_BYTES, inspectParts } from '../shared/inspect.js';
 import { visitor, who } from './config.js';
+import { hostOf } from './decide.js';
 import { currentPolicy } from './policy-store.js';
 import { record } from './reports.js';
 
@@ -28,12 +29,7 @@ export function pageOf(sender) {
  */
 export async function onPasteReport(e, sender) {
   if (!e || !PASTE_KINDS.has(e.kind)) return { ok: false, error: 'not a paste report' };
-  let host = null;
-  try {
-    host = new URL(pageOf(sender)).hostname || null;
-  } catch {
-    // no URL: report without a host
-  }
+  const host = hostOf(pageOf(sender));
   /** @type {Record<string, number>} */
   const detectors = {};
   for (const [k, v] of Object.entries(e.detectors ?? {})) {

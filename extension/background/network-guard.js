@@ -40,6 +40,7 @@ import { extensionId, permissions, sendToTab, storage, webRequest } from '../sha
 import { nowSeconds } from '../shared/engine.js';
 import { STORAGE, TAB_MSG } from '../shared/messages.js';
 import { onConfigChanged, readConfig, who } from './config.js';
+import { hostOf } from './decide.js';
 import { currentPolicy, onPolicyChanged } from './policy-store.js';
 import { record } from './reports.js';
 
@@ -163,19 +164,6 @@ function originOf(url) {
   try {
     const o = new URL(url).origin;
     return o === 'null' ? null : o;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * @param {string|null|undefined} url
- * @returns {string|null} lowercased, without a trailing dot
- */
-function hostOf(url) {
-  if (!url) return null;
-  try {
-    return new URL(url).hostname.replace(/\.$/, '') || null;
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@
 import { describeCounts } from '../shared/detectors.js';
 import { inspectParts } from '../shared/inspect.js';
 import { who } from './config.js';
-import { decide } from './decide.js';
+import { decide, hostOf } from './decide.js';
 import { ALLOW_MINUTES, allowTemporarily } from './navigation.js';
 import { currentPolicy } from './policy-store.js';
 import { MAX_JUSTIFICATION, record } from './reports.js';
@@ -26,15 +26,7 @@ export async function onPageShown(page, url, sender) {
   const d = await decide(url);
   if (!(await claimVisit(sender, page === 'warn' ? 'warn' : 'block', d))) return { ok: true, decision: d };
   const kind = page === 'warn' ? 'visit_warned' : 'visit_blocked';
-  let host = d?.host ?? null;
-  if (!host) {
-    try {
-      host = new URL(url).hostname;
-    } catch {
-      host = null;
-    }
-  }
-  await record({ kind, host, rule: d?.rule, category: d?.category, action: d?.action });
+  await record({ kind, host: d?.host ?? hostOf(url), rule: d?.rule, category: d?.category, action: d?.action });
   return { ok: true, decision: d };
 }
 
@@ -75,12 +67,6 @@ export async function onWarnProceed(url, justification, sender) {
  * @param {{url?: string}} body
  */
 export async function onApprovalFiled(body) {
-  let host = null;
-  try {
-    host = body.url ? new URL(body.url).hostname : null;
-  } catch {
-    host = null;
-  }
   const d = body.url ? await decide(body.url) : null;
-  await record({ kind: 'approval_requested', host: d?.host ?? host, rule: d?.rule, category: d?.category });
+  await record({ kind: 'approval_requested', host: d?.host ?? hostOf(body.url), rule: d?.rule, category: d?.category });
 }
