@@ -18,6 +18,7 @@
 import { alarms, extensionId, extensionVersion, storage } from '../shared/chrome.js';
 import { readConfig, who } from './config.js';
 import { currentPolicy } from './policy-store.js';
+import { VOCABULARY } from '../shared/vocabulary.js';
 
 /** Most events kept; older ones are dropped (and counted) beyond it. */
 export const MAX_QUEUE = 5000;
@@ -28,8 +29,8 @@ export const QUEUE_PREFIX = 'rq:';
 const DROPPED_KEY = 'reportDropped';
 const BACKOFF_KEY = 'reportBackoff';
 export const FLUSH_ALARM = 'reports-flush';
-/** Longest justification, in characters (lifeguard-core report::MAX_JUSTIFICATION). */
-export const MAX_JUSTIFICATION = 500;
+/** Longest justification, in characters (lifeguard-core's, through the vocabulary). */
+export const MAX_JUSTIFICATION = VOCABULARY.max_justification;
 
 /**
  * @typedef {object} ReportEvent

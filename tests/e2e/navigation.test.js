@@ -148,6 +148,8 @@ describe('warned sites', () => {
     await waitFor(async () => page.url().includes('/pages/warn/warn.html'), 'the warn page');
     await page.getByRole('heading', { name: 'Check before you continue' }).waitFor();
     await waitFor(async () => (await page.locator('#rule').textContent()) === 'embedded-grammarly', 'the rule');
+    // The field takes no more than the server stores (lifeguard-core's bound).
+    assert.equal(await page.getByLabel('Why do you need this site for City work?').getAttribute('maxlength'), '500');
     // Without a justification the page says what is missing and stays.
     await page.getByRole('button', { name: 'Continue to the site' }).click();
     await page.getByText('Please explain in a sentence').waitFor();

@@ -120,6 +120,8 @@ impl<'de> Deserialize<'de> for EventKind {
 
 /// The longest justification a warn page sends, in characters.
 pub const MAX_JUSTIFICATION: usize = 500;
+// The OpenAPI schema of `ReportEvent::justification` can take only a literal: it says 500 too.
+const _: () = assert!(MAX_JUSTIFICATION == 500);
 
 /// One report event as the extension sends it (`POST /v1/reports`): ids, a host, counts and
 /// versions, never what was pasted or typed. Unknown fields are refused, so text cannot ride
@@ -230,7 +232,9 @@ pub struct Vocabulary {
     /// What a content rule may do, strictest first.
     pub content_actions: Vec<&'static str>,
     /// Severities, lowest first.
-    pub severities: Vec<Severity>,
+    pub severities: &'static [Severity],
+    /// The longest justification a warn page sends, in characters ([`MAX_JUSTIFICATION`]).
+    pub max_justification: usize,
 }
 
 impl Vocabulary {
@@ -242,7 +246,8 @@ impl Vocabulary {
             categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
             site_actions: SiteAction::ALL.iter().rev().map(|a| a.as_str()).collect(),
             content_actions: ContentAction::ALL.iter().rev().map(|a| a.as_str()).collect(),
-            severities: vec![Severity::Low, Severity::Medium, Severity::High, Severity::Critical],
+            severities: Severity::ALL,
+            max_justification: MAX_JUSTIFICATION,
         }
     }
 }

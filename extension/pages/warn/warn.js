@@ -6,8 +6,12 @@
 import { send } from '../../shared/chrome.js';
 import { MSG } from '../../shared/messages.js';
 import { $, hostOf, originalUrl, setText } from '../common/page.js';
+import { VOCABULARY } from '../../shared/vocabulary.js';
 
 const url = originalUrl();
+
+// The longest explanation the server takes (lifeguard-core's bound).
+/** @type {HTMLTextAreaElement} */ ($('justification')).maxLength = VOCABULARY.max_justification;
 
 async function main() {
   setText('host', hostOf(url));

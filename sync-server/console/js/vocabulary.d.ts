@@ -8,4 +8,5 @@ export const VOCABULARY: Readonly<{
   site_actions: string[];
   content_actions: string[];
   severities: string[];
+  max_justification: number;
 }>;

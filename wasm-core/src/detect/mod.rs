@@ -52,6 +52,11 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: &'static [Severity] = &[Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+}
+
 macro_rules! detectors {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $label:literal, $placeholder:literal, $severity:ident; )*) => {
         /// A detector: one kind of sensitive data. The string identifiers are stable: policies,
