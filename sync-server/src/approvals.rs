@@ -2,6 +2,8 @@
 //! reviews the request with the AI Evaluation Checklist; approving it adds the tool (or a
 //! time-boxed pilot, §IV.7) to the draft policy, in the same transaction as the decision.
 
+use lifeguard_core::policy::Section;
+use lifeguard_core::policy::raw::{RawPilot, RawTool};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -315,36 +317,51 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str, a: Approve) ->
             }));
         }
         let departments = a.departments.clone().unwrap_or_else(|| vec![before.department.clone()]);
-        let (section, item) = match a.grant {
-            Grant::Tool => (
-                "authorized_tools",
-                json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
-                       "public_records_notice": a.public_records_notice.clone().unwrap_or_default(), "policy_ref": "APP 04.05 §IV.1"}),
-            ),
-            Grant::Pilot => (
-                "pilots",
-                json!({"id": a.id, "name": a.name, "hosts": a.hosts, "paths": a.paths, "departments": departments, "users": a.users,
-                       "approved_by": who.who(),
-                       "expires_at": a.expires_at.clone().ok_or_else(|| ApiError::Unprocessable("a pilot needs `expires_at` (§IV.7)".into()))?,
-                       "policy_ref": "APP 04.05 §IV.7"}),
-            ),
+        let section = match a.grant {
+            Grant::Tool => Section::AuthorizedTools,
+            Grant::Pilot => Section::Pilots,
         };
-        let (mut doc, revision) = lifecycle::draft(state).await?;
-        let list = doc
-            .as_object_mut()
-            .and_then(|o| o.entry(section).or_insert_with(|| json!([])).as_array_mut())
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("draft section {section} is not a list")))?;
-        if list.iter().any(|v| v.get("id").and_then(Value::as_str) == Some(a.id.as_str())) {
-            return Err(ApiError::Conflict(format!("the draft already has {section} `{}`", a.id)));
-        }
-        list.push(item.clone());
-        lifecycle::validate(&doc).await?;
+        let expires_at = match a.grant {
+            Grant::Tool => None,
+            Grant::Pilot => Some(a.expires_at.clone().ok_or_else(|| ApiError::Unprocessable("a pilot needs `expires_at` (§IV.7)".into()))?),
+        };
+        let edited = lifecycle::edited(state, |doc| {
+            if doc.items(section).iter().any(|(id, _)| *id == a.id) {
+                return Err(ApiError::Conflict(format!("the draft already has {section} `{}`", a.id)));
+            }
+            match expires_at {
+                None => doc.authorized_tools.push(RawTool {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    hosts: a.hosts.clone(),
+                    paths: a.paths.clone(),
+                    departments,
+                    users: a.users.clone(),
+                    public_records_notice: a.public_records_notice.clone().unwrap_or_default(),
+                    policy_ref: "APP 04.05 §IV.1".into(),
+                    ..RawTool::default()
+                }),
+                Some(expires_at) => doc.pilots.push(RawPilot {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    hosts: a.hosts.clone(),
+                    paths: a.paths.clone(),
+                    departments,
+                    users: a.users.clone(),
+                    approved_by: who.who().to_owned(),
+                    expires_at,
+                    policy_ref: "APP 04.05 §IV.7".into(),
+                    ..RawPilot::default()
+                }),
+            }
+            Ok(())
+        })
+        .await?;
         let mut after = before.clone();
         after.status = "approved".into();
         after.reviewed_at = Some(now());
         after.decision = Some(json!({"by": who.who(), "note": a.note, "added": {"section": section, "id": a.id}}).to_string());
-        let text = doc.to_string();
-        let draft = DraftWrite { document: &text, expected_revision: revision };
+        let draft = DraftWrite { document: &edited.text, expected_revision: edited.revision };
         match state.store.update_approval(&after, "in_review", Some(draft), &entry(who, "approval.approve", &before, &after)).await? {
             Write::Done => return Ok(after),
             Write::Stale => continue,

@@ -1,11 +1,14 @@
 //! The policy lifecycle: the draft admins edit, publishing it as an immutable signed version,
 //! rollback, and the difference between two versions.
 //!
-//! Every edit is validated by lifeguard-core as a whole document before it is saved, so the
-//! draft is always publishable. Edits are read-modify-write on the draft's revision: two
-//! admins (or two replicas) editing at once both succeed, one after the other, and neither
-//! edit is lost.
+//! Every edit goes one way: the draft is read into lifeguard-core's typed [`RawPolicy`], the
+//! edit changes that, and the whole document is validated before it is saved, so the draft is
+//! always publishable. JSON is only what comes in and goes out. Edits are read-modify-write on
+//! the draft's revision: two admins (or two replicas) editing at once both succeed, one after
+//! the other, and neither edit is lost.
 
+use lifeguard_core::policy::Section;
+use lifeguard_core::policy::raw::RawPolicy;
 use lifeguard_core::{Engine, Policy};
 use serde_json::{Map, Value, json};
 
@@ -14,10 +17,6 @@ use crate::access::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{AuditEntry, DraftWrite, PolicyVersion, Write};
-
-/// The lists of a policy document whose items have an `id` and can be edited one by one.
-pub const SECTIONS: [&str; 8] =
-    ["site_rules", "authorized_tools", "content_rules", "departments", "exceptions", "pilots", "suspensions", "known_ai_extensions"];
 
 /// The actor recorded for changes the server makes itself (the first version).
 pub const SYSTEM: &str = "lifeguard";
@@ -45,15 +44,29 @@ pub async fn parse(doc: &Value) -> ApiResult<Policy> {
 /// Validates a document that may be stored or published: valid, and within the limits of the
 /// browser rules it compiles to (Chrome refuses an update past them and keeps stale rules).
 /// On the blocking pool, like [`parse`].
-pub async fn validate(doc: &Value) -> ApiResult<Engine> {
-    let json = doc.to_string();
+pub async fn validate(doc: &RawPolicy) -> ApiResult<Engine> {
+    let raw = doc.clone();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let checked = actix_web::web::block(move || {
-        let engine = Engine::new(Policy::from_json(&json)?);
+        let engine = Engine::new(Policy::validate(raw)?);
         engine.check_browser_limits(now)?;
         Ok::<_, lifeguard_core::PolicyError>(engine)
     });
     checked.await.map_err(ApiError::internal)?.map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))
+}
+
+/// A stored document (the draft, a version), read as written: it was valid when it was saved.
+pub fn stored(document: &str) -> ApiResult<RawPolicy> {
+    serde_json::from_str(document).map_err(ApiError::internal)
+}
+
+/// A document as JSON, for responses and the audit log.
+pub fn to_json<T: serde::Serialize>(doc: &T) -> Value {
+    serde_json::to_value(doc).expect("a policy document always serialises")
+}
+
+fn to_text(doc: &RawPolicy) -> String {
+    serde_json::to_string(doc).expect("a policy document always serialises")
 }
 
 fn audit(who: &Principal, action: &str, target: &str, before: Option<&Value>, after: Option<&Value>) -> AuditEntry {
@@ -70,13 +83,13 @@ fn audit(who: &Principal, action: &str, target: &str, before: Option<&Value>, af
 /// Makes sure there is a published version and a draft: on first start, the default city
 /// policy becomes version 1 and the draft.
 pub async fn ensure_initial(state: &AppState) -> anyhow::Result<()> {
-    let default: Value = serde_json::from_str(lifeguard_core::policy::DEFAULT_POLICY_JSON)?;
+    let default = Policy::default_city().raw().clone();
     if state.store.latest_version().await?.is_none() {
         let v = make_version(state, 1, default.clone(), SYSTEM, "the default city policy", None);
         // Another replica starting at the same moment may win; either way version 1 exists.
         let _ = state.store.insert_version(&v, None, None).await?;
     }
-    state.store.init_draft(&default.to_string(), SYSTEM).await?;
+    state.store.init_draft(&to_text(&default), SYSTEM).await?;
     if let Some(latest) = state.store.latest_version().await? {
         if let Some(v) = state.store.version(latest).await? {
             let signer = signer_kid(&v.bundle);
@@ -104,39 +117,66 @@ fn signer_kid(bundle: &str) -> Option<String> {
     serde_json::from_slice::<Value>(&bytes).ok()?.get("kid")?.as_str().map(str::to_owned)
 }
 
-fn make_version(state: &AppState, version: i64, mut doc: Value, by: &str, note: &str, rollback_of: Option<i64>) -> PolicyVersion {
+fn make_version(state: &AppState, version: i64, mut doc: RawPolicy, by: &str, note: &str, rollback_of: Option<i64>) -> PolicyVersion {
     let at = now();
     let published_at = rfc3339(at);
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("version".into(), json!(version));
-        obj.insert("published_at".into(), json!(published_at));
-    }
+    doc.version = version.unsigned_abs();
+    doc.published_at = Some(published_at.clone());
     let (_, expires_at) = crate::bundle::signing_window(at, state.config.bundle_valid_days, at);
     // Devices get what they need to match, not the suspensions' names and reasons (§VII).
-    let for_devices = crate::privacy::for_devices(&doc, &crate::privacy::new_salt());
+    let for_devices = crate::privacy::for_devices(&to_json(&doc), &crate::privacy::new_salt());
     let bundle = crate::bundle::sign(&state.keys, version, &published_at, &rfc3339(expires_at), &for_devices);
-    PolicyVersion { version, document: doc.to_string(), bundle, published_at: at, published_by: by.to_owned(), note: note.to_owned(), rollback_of }
+    PolicyVersion { version, document: to_text(&doc), bundle, published_at: at, published_by: by.to_owned(), note: note.to_owned(), rollback_of }
 }
 
 /// The draft document and its revision.
-pub async fn draft(state: &AppState) -> ApiResult<(Value, i64)> {
+pub async fn draft(state: &AppState) -> ApiResult<(RawPolicy, i64)> {
     let d = state.store.draft().await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no draft")))?;
-    let doc = serde_json::from_str(&d.document).map_err(ApiError::internal)?;
-    Ok((doc, d.revision))
+    Ok((stored(&d.document)?, d.revision))
+}
+
+/// What an edit changed, for the audit log: the target and the item (or document) before and
+/// after.
+pub struct Change {
+    /// What was edited: `draft`, or `SECTION/ID`.
+    pub target: String,
+    /// It before the edit, if it existed.
+    pub before: Option<Value>,
+    /// It after the edit, unless it was removed.
+    pub after: Option<Value>,
+}
+
+/// A draft edited and validated, not yet saved.
+pub struct Edited<T> {
+    /// The edited document.
+    pub doc: RawPolicy,
+    /// It as it will be stored.
+    pub text: String,
+    /// The revision it was read at: the save must find the draft still there.
+    pub revision: i64,
+    /// What the edit returned.
+    pub out: T,
+}
+
+/// The one way a draft is edited: read it, apply the edit to the typed document, validate the
+/// whole. Saving is the caller's (an approval saves itself with the draft, in one
+/// transaction); when the save finds the draft changed meanwhile, the caller edits again.
+pub async fn edited<T>(state: &AppState, edit: impl FnOnce(&mut RawPolicy) -> ApiResult<T>) -> ApiResult<Edited<T>> {
+    let (mut doc, revision) = draft(state).await?;
+    let out = edit(&mut doc)?;
+    validate(&doc).await?;
+    Ok(Edited { text: to_text(&doc), doc, revision, out })
 }
 
 /// Applies an edit to the draft, validates the result and saves it; retried if someone else
-/// saved in between. The edit returns (target, before, after) for the audit log.
-pub async fn edit_draft<F>(state: &AppState, who: &Principal, action: &str, mut edit: F) -> ApiResult<Value>
+/// saved in between. The edit says what it changed, for the audit log.
+pub async fn edit_draft<F>(state: &AppState, who: &Principal, action: &str, mut edit: F) -> ApiResult<RawPolicy>
 where
-    F: FnMut(&mut Value) -> ApiResult<(String, Option<Value>, Option<Value>)>,
+    F: FnMut(&mut RawPolicy) -> ApiResult<Change>,
 {
     for _ in 0..8 {
-        let (mut doc, revision) = draft(state).await?;
-        let (target, before, after) = edit(&mut doc)?;
-        validate(&doc).await?;
-        let entry = audit(who, action, &target, before.as_ref(), after.as_ref());
-        let text = doc.to_string();
+        let Edited { doc, text, revision, out: change } = edited(state, &mut edit).await?;
+        let entry = audit(who, action, &change.target, change.before.as_ref(), change.after.as_ref());
         match state.store.save_draft(DraftWrite { document: &text, expected_revision: revision }, who.who(), &entry).await? {
             Write::Done => return Ok(doc),
             Write::Stale => continue,
@@ -147,58 +187,46 @@ where
 
 /// Replaces the whole draft. Only IT edits whole documents, and a whole-document edit may not
 /// change exceptions: those are the City Manager's (§VIII), through their own endpoint.
-pub async fn put_draft(state: &AppState, who: &Principal, new: Value) -> ApiResult<Value> {
+pub async fn put_draft(state: &AppState, who: &Principal, new: Value) -> ApiResult<RawPolicy> {
     who.require(Action::EditPolicy)?;
     if !new.is_object() {
         return Err(ApiError::BadRequest("the policy must be a JSON object".into()));
     }
-    validate(&new).await?;
+    // Read with the policy's schema, so a problem names the rule and field it is in.
+    let new = parse(&new).await?.raw().clone();
     edit_draft(state, who, "draft.put", |doc| {
-        if doc.get("exceptions") != new.get("exceptions") && !(is_empty_list(doc.get("exceptions")) && is_empty_list(new.get("exceptions"))) {
+        if doc.exceptions != new.exceptions {
             return Err(ApiError::Forbidden("only the City Manager may add, change or remove exceptions (APP 04.05 §VIII)".into()));
         }
         let before = std::mem::replace(doc, new.clone());
-        Ok(("draft".into(), Some(before), Some(new.clone())))
+        Ok(Change { target: "draft".into(), before: Some(to_json(&before)), after: Some(to_json(&new)) })
     })
     .await
 }
 
-fn is_empty_list(v: Option<&Value>) -> bool {
-    v.is_none_or(|v| v.as_array().is_some_and(Vec::is_empty) || v.is_null())
-}
-
 /// Who may edit a section: exceptions are the City Manager's, everything else IT's.
-fn section_editors(section: &str) -> Action {
-    if section == "exceptions" { Action::EditExceptions } else { Action::EditPolicy }
+fn section_editors(section: Section) -> Action {
+    if section == Section::Exceptions { Action::EditExceptions } else { Action::EditPolicy }
 }
 
-fn check_section(section: &str) -> ApiResult<()> {
-    if SECTIONS.contains(&section) {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound(format!("no section `{section}` (one of: {})", SECTIONS.join(", "))))
-    }
-}
-
-fn list_mut<'a>(doc: &'a mut Value, section: &str) -> ApiResult<&'a mut Vec<Value>> {
-    let obj = doc.as_object_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("the draft is not an object")))?;
-    let entry = obj.entry(section.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
-    if entry.is_null() {
-        *entry = Value::Array(Vec::new());
-    }
-    entry.as_array_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("draft section {section} is not a list")))
+/// The section with this name: 404 naming the sections otherwise.
+pub fn named_section(name: &str) -> ApiResult<Section> {
+    Section::named(name).ok_or_else(|| {
+        let names: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+        ApiError::NotFound(format!("no section `{name}` (one of: {})", names.join(", ")))
+    })
 }
 
 /// The items of one section of the draft.
 pub async fn section(state: &AppState, section: &str) -> ApiResult<Value> {
-    check_section(section)?;
+    let section = named_section(section)?;
     let (doc, _) = draft(state).await?;
-    Ok(doc.get(section).cloned().unwrap_or_else(|| json!([])))
+    Ok(Value::Array(doc.items(section).into_iter().map(|(_, item)| item).collect()))
 }
 
-/// Creates or replaces one item of a section (matched by id).
+/// Creates or replaces one item of a section (matched by id): the item as stored.
 pub async fn put_item(state: &AppState, who: &Principal, section: &str, id: &str, item: Value) -> ApiResult<Value> {
-    check_section(section)?;
+    let section = named_section(section)?;
     who.require(section_editors(section))?;
     let Value::Object(mut item) = item else {
         return Err(ApiError::BadRequest("the item must be a JSON object".into()));
@@ -210,41 +238,31 @@ pub async fn put_item(state: &AppState, who: &Principal, section: &str, id: &str
         Some(Value::String(s)) if s == id => {}
         Some(_) => return Err(ApiError::BadRequest(format!("the item's id must be `{id}`, as in the URL"))),
     }
-    if section == "exceptions" {
+    if section == Section::Exceptions {
         // The approval is the City Manager's act: record who and when, whatever the body says.
         item.insert("approved_by".into(), json!(who.who()));
         item.insert("approved_at".into(), json!(rfc3339(now())));
     }
     let item = Value::Object(item);
     let action = format!("draft.{section}.put");
+    let mut stored = Value::Null;
     edit_draft(state, who, &action, |doc| {
-        let list = list_mut(doc, section)?;
-        let before = match list.iter_mut().find(|v| v.get("id").and_then(Value::as_str) == Some(id)) {
-            Some(slot) => Some(std::mem::replace(slot, item.clone())),
-            None => {
-                list.push(item.clone());
-                None
-            }
-        };
-        Ok((format!("{section}/{id}"), before, Some(item.clone())))
+        let (before, after) = doc.put_item(section, item.clone()).map_err(|e| ApiError::InvalidPolicy(crate::error::problems(&e)))?;
+        stored = after.clone();
+        Ok(Change { target: format!("{section}/{id}"), before, after: Some(after) })
     })
     .await?;
-    Ok(item)
+    Ok(stored)
 }
 
 /// Removes one item of a section.
 pub async fn delete_item(state: &AppState, who: &Principal, section: &str, id: &str) -> ApiResult<()> {
-    check_section(section)?;
+    let section = named_section(section)?;
     who.require(section_editors(section))?;
     let action = format!("draft.{section}.delete");
     edit_draft(state, who, &action, |doc| {
-        let list = list_mut(doc, section)?;
-        let at = list
-            .iter()
-            .position(|v| v.get("id").and_then(Value::as_str) == Some(id))
-            .ok_or_else(|| ApiError::NotFound(format!("no {section} item `{id}` in the draft")))?;
-        let before = list.remove(at);
-        Ok((format!("{section}/{id}"), Some(before), None))
+        let before = doc.remove_item(section, id).ok_or_else(|| ApiError::NotFound(format!("no {section} item `{id}` in the draft")))?;
+        Ok(Change { target: format!("{section}/{id}"), before: Some(before), after: None })
     })
     .await?;
     Ok(())
@@ -263,20 +281,14 @@ pub async fn publish(state: &AppState, who: &Principal, note: &str) -> ApiResult
 pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) -> ApiResult<PolicyVersion> {
     who.require(Action::Rollback)?;
     let old = state.store.version(to).await?.ok_or_else(|| ApiError::NotFound(format!("no version {to}")))?;
-    let mut doc: Value = serde_json::from_str(&old.document).map_err(ApiError::internal)?;
+    let mut doc = stored(&old.document)?;
     // Exceptions are the City Manager's (§VIII): a rollback by IT neither brings back one the
     // City Manager revoked nor drops one granted since. The rolled-back version gets the
     // exceptions in force now.
     let latest = state.store.latest_version().await?.unwrap_or(0);
     let current = state.store.version(latest).await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("version {latest} is missing")))?;
-    let current: Value = serde_json::from_str(&current.document).map_err(ApiError::internal)?;
-    if let Some(obj) = doc.as_object_mut() {
-        obj.remove("published_at");
-        match current.get("exceptions") {
-            Some(e) => obj.insert("exceptions".into(), e.clone()),
-            None => obj.remove("exceptions"),
-        };
-    }
+    doc.published_at = None;
+    doc.exceptions = stored(&current.document)?.exceptions;
     validate(&doc).await.map_err(|e| match e {
         ApiError::InvalidPolicy(problems) => ApiError::Conflict(format!(
             "version {to} with today's exceptions (the City Manager's, kept by a rollback) is not a valid policy: {}",
@@ -284,14 +296,14 @@ pub async fn rollback(state: &AppState, who: &Principal, to: i64, note: &str) ->
         )),
         other => other,
     })?;
-    let draft_text = doc.to_string();
+    let draft_text = to_text(&doc);
     insert_next(state, who, doc, note, Some(to), Some(&draft_text), &format!("rollback to version {to}")).await
 }
 
 async fn insert_next(
     state: &AppState,
     who: &Principal,
-    doc: Value,
+    doc: RawPolicy,
     note: &str,
     rollback_of: Option<i64>,
     reset_draft: Option<&str>,
@@ -320,33 +332,29 @@ async fn insert_next(
 }
 
 /// What changed between two documents: per section, the ids added, removed and changed, and
-/// the top-level fields that changed.
-pub fn diff(from: &Value, to: &Value) -> Value {
+/// the top-level fields that changed. Both are compared as typed documents, so two layouts of
+/// one item (a field left out or written as its default) are the same item.
+pub fn diff(from: &RawPolicy, to: &RawPolicy) -> Value {
     let mut sections = Map::new();
-    for section in SECTIONS {
-        let index = |doc: &Value| -> Vec<(String, Value)> {
-            doc.get(section)
-                .and_then(Value::as_array)
-                .map(|items| items.iter().map(|v| (v.get("id").and_then(Value::as_str).unwrap_or("").to_owned(), v.clone())).collect())
-                .unwrap_or_default()
-        };
-        let (a, b) = (index(from), index(to));
+    for section in Section::ALL {
+        let (a, b) = (from.items(section), to.items(section));
         let find = |list: &[(String, Value)], id: &str| list.iter().find(|(i, _)| i == id).map(|(_, v)| v.clone());
         let added: Vec<&str> = b.iter().filter(|(id, _)| find(&a, id).is_none()).map(|(id, _)| id.as_str()).collect();
         let removed: Vec<&str> = a.iter().filter(|(id, _)| find(&b, id).is_none()).map(|(id, _)| id.as_str()).collect();
         let changed: Vec<&str> = b.iter().filter(|(id, v)| find(&a, id).is_some_and(|old| &old != v)).map(|(id, _)| id.as_str()).collect();
         if !(added.is_empty() && removed.is_empty() && changed.is_empty()) {
-            sections.insert(section.into(), json!({"added": added, "removed": removed, "changed": changed}));
+            sections.insert(section.as_str().into(), json!({"added": added, "removed": removed, "changed": changed}));
         }
     }
+    let (from, to) = (to_json(from), to_json(to));
     let mut fields = Vec::new();
     let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-    let mut all = keys(from);
-    all.extend(keys(to));
+    let mut all = keys(&from);
+    all.extend(keys(&to));
     all.sort();
     all.dedup();
     for k in all {
-        if SECTIONS.contains(&k.as_str()) || k == "version" || k == "published_at" {
+        if Section::named(&k).is_some() || k == "version" || k == "published_at" {
             continue;
         }
         if from.get(&k) != to.get(&k) {

@@ -499,6 +499,44 @@ async fn policy_lifecycle_edit_publish_diff_rollback(backend: Backend) {
     server.stop().await;
 }
 
+/// A draft or version stored in another layout (by an earlier release, or a document IT
+/// wrote with defaults left out) compares equal to itself: an edit of one item shows as that
+/// item alone in the diff, and the untouched items are kept as they were.
+async fn an_edit_changes_only_the_item_it_edits(backend: Backend) {
+    let site = Site::new(backend).await;
+    let server = site.start().await;
+    let it = server.token(Role::ItAdmin, None);
+    // The default policy laid out the way a release that edited JSON values stored it: keys
+    // sorted, and a tool and a rule with their empty defaults left out.
+    let mut layout: Value = serde_json::from_str(lifeguard_core::policy::DEFAULT_POLICY_JSON).expect("default");
+    let tool = layout["authorized_tools"].as_array_mut().and_then(|t| t.iter_mut().find(|t| t["users"] == json!([]))).expect("a tool for everyone");
+    let tool_id = tool["id"].as_str().expect("id").to_owned();
+    tool.as_object_mut().expect("object").retain(|k, _| k != "users" && k != "departments");
+    let draft = server.state.store.draft().await.expect("draft").expect("a draft");
+    let entry = lifeguard_server::store::AuditEntry { actor: "an earlier release".into(), role: "it_admin".into(), action: "test".into(), target: "draft".into(), before: None, after: None };
+    let write = lifeguard_server::store::DraftWrite { document: &layout.to_string(), expected_revision: draft.revision };
+    assert_eq!(server.state.store.save_draft(write, "an earlier release", &entry).await.expect("saved"), lifeguard_server::store::Write::Done);
+    let diff = server.get("/v1/admin/diff?from=1&to=draft", Some(&it)).await.json();
+    assert_eq!((&diff["sections"], &diff["fields"]), (&json!({}), &json!([])), "the same policy in another layout: {diff}");
+
+    let rule = json!({"hosts": ["new-ai.example"], "category": "general_purpose_ai", "action": "block", "policy_ref": "APP 04.05 §IV.1"});
+    let res = server.send("PUT", "/v1/admin/draft/site_rules/new-ai", Some(&it), &rule).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["message"], "", "the item as stored, defaults written: {}", res.text());
+    let diff = server.get("/v1/admin/diff?from=1&to=draft", Some(&it)).await.json();
+    assert_eq!(diff["sections"], json!({"site_rules": {"added": ["new-ai"], "removed": [], "changed": []}}), "{diff}");
+    assert_eq!(diff["fields"], json!([]), "{diff}");
+    let tools = server.get("/v1/admin/draft/authorized_tools", Some(&it)).await.json();
+    let kept = tools.as_array().expect("tools").iter().find(|t| t["id"] == tool_id.as_str()).expect("the tool is kept").clone();
+    assert_eq!((&kept["users"], &kept["departments"]), (&json!([]), &json!([])), "still for everyone: {kept}");
+
+    // Published, the edit is the only difference from version 1.
+    assert_eq!(server.send("POST", "/v1/admin/publish", Some(&it), &json!({"note": "new-ai"})).await.status, 201);
+    let diff = server.get("/v1/admin/diff?from=1&to=2", Some(&it)).await.json();
+    assert_eq!(diff["sections"], json!({"site_rules": {"added": ["new-ai"], "removed": [], "changed": []}}), "{diff}");
+    server.stop().await;
+}
+
 async fn only_the_city_manager_grants_exceptions(backend: Backend) {
     let site = Site::new(backend).await;
     let server = site.start().await;
@@ -943,6 +981,7 @@ on_both_databases!(
     report_queries_filter_aggregate_export_and_purge,
     reported_users_are_marked_as_claimed_by_the_device,
     policy_lifecycle_edit_publish_diff_rollback,
+    an_edit_changes_only_the_item_it_edits,
     only_the_city_manager_grants_exceptions,
     approval_requests_from_submission_to_the_draft,
     an_approval_request_sent_again_is_filed_once,

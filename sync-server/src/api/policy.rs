@@ -5,6 +5,8 @@
 use actix_web::{HttpResponse, web};
 use lifeguard_core::{Engine, Paste, Visit};
 use serde::{Deserialize, Serialize};
+use lifeguard_core::policy::Section;
+use lifeguard_core::policy::raw::RawPolicy;
 use serde_json::Value;
 
 use super::openapi::TokenErrors;
@@ -74,23 +76,8 @@ async fn get_draft(state: web::Data<AppState>, who: Admin) -> ApiResult<HttpResp
     responses((status = 200, description = "Saved.", body = PolicyDoc), (status = 409, description = "Others kept changing the draft; try again.", body = Body),
         (status = 422, description = "The document does not validate: `problems` names each rule and field.", body = Body), TokenErrors))]
 async fn put_draft(state: web::Data<AppState>, who: Admin, body: web::Json<Value>) -> ApiResult<HttpResponse> {
-    let policy = lifecycle::put_draft(&state, &who, body.into_inner()).await?;
+    let policy = lifecycle::to_json(&lifecycle::put_draft(&state, &who, body.into_inner()).await?);
     Ok(HttpResponse::Ok().json(PolicyDoc { policy }))
-}
-
-/// A section of the policy document.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum Section {
-    SiteRules,
-    AuthorizedTools,
-    ContentRules,
-    Departments,
-    Exceptions,
-    Pilots,
-    Suspensions,
-    KnownAiExtensions,
 }
 
 /// The items of one section of the draft.
@@ -261,7 +248,7 @@ struct DiffQuery {
 /// A version's document, or the draft's for `draft`.
 async fn document(state: &AppState, which: &str) -> ApiResult<Value> {
     if which == "draft" {
-        return Ok(lifecycle::draft(state).await?.0);
+        return Ok(lifecycle::to_json(&lifecycle::draft(state).await?.0));
     }
     let v: i64 = which.parse().map_err(|_| ApiError::BadRequest(format!("`{which}` is neither a version number nor `draft`")))?;
     serde_json::from_str(&load_version(state, v).await?.document).map_err(ApiError::internal)
@@ -275,7 +262,8 @@ async fn diff(state: web::Data<AppState>, who: Admin, q: web::Query<DiffQuery>) 
     let (mut from, mut to) = (document(&state, &q.from).await?, document(&state, &q.to).await?);
     privacy::redact_policy(&who, &mut from);
     privacy::redact_policy(&who, &mut to);
-    let mut out = lifecycle::diff(&from, &to);
+    let typed = |doc: Value| serde_json::from_value::<RawPolicy>(doc).map_err(ApiError::internal);
+    let mut out = lifecycle::diff(&typed(from)?, &typed(to)?);
     out["from"] = q.from.clone().into();
     out["to"] = q.to.clone().into();
     Ok(HttpResponse::Ok().json(out))
@@ -341,7 +329,7 @@ async fn preview(state: web::Data<AppState>, _who: Admin, body: super::Object<Pr
     let (doc, source) = match (b.policy, b.version) {
         (Some(p), _) => (p, "request".to_owned()),
         (None, Some(v)) => (document(&state, &v.to_string()).await?, format!("version {v}")),
-        (None, None) => (lifecycle::draft(&state).await?.0, "draft".to_owned()),
+        (None, None) => (lifecycle::to_json(&lifecycle::draft(&state).await?.0), "draft".to_owned()),
     };
     let engine = Engine::new(lifecycle::parse(&doc).await?);
     let now = match &b.at {

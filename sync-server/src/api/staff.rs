@@ -14,7 +14,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::openapi::TokenErrors;
 use crate::auth::Admin;
@@ -62,38 +61,27 @@ async fn put_staff(state: web::Data<AppState>, who: Admin, id: web::Path<String>
     let dept_head = own.is_some();
     let action = "draft.authorized_tools.staff";
     let doc = lifecycle::edit_draft(&state, &who, action, |doc| {
-        let tool = doc
-            .get_mut("authorized_tools")
-            .and_then(Value::as_array_mut)
-            .and_then(|tools| tools.iter_mut().find(|t| t.get("id").and_then(Value::as_str) == Some(id.as_str())))
-            .ok_or_else(|| ApiError::NotFound(format!("no authorized tool `{id}` in the draft")))?;
-        let listed = |k: &str| tool.get(k).and_then(Value::as_array).is_some_and(|l| !l.is_empty());
-        if dept_head && !listed("departments") && !listed("users") {
+        let tool = doc.authorized_tools.iter_mut().find(|t| t.id == *id).ok_or_else(|| ApiError::NotFound(format!("no authorized tool `{id}` in the draft")))?;
+        if dept_head && tool.departments.is_empty() && tool.users.is_empty() {
             return Err(ApiError::Forbidden(
                 "this tool is authorized for everyone; only IT can restrict it to named staff (APP 04.05 §IV.1)".into(),
             ));
         }
         // A tool IT authorized for named departments is theirs: another department's head
         // keeps no list on it.
-        let departments: Vec<String> = tool.get("departments").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|d| d.trim().to_ascii_lowercase()).collect();
+        let departments: Vec<String> = tool.departments.iter().map(|d| d.trim().to_ascii_lowercase()).collect();
         if dept_head && !departments.is_empty() && !own.as_ref().is_some_and(|d| departments.contains(d)) {
             return Err(ApiError::Forbidden(format!("this tool is authorized for {}; only their department heads or IT keep its staff list (APP 04.05 §V)", departments.join(", "))));
         }
         // A tool with no departments and no staff is everyone's: emptying the list here would
         // open it to the whole city, which is a different decision, made in the tool's form.
-        if users.is_empty() && !listed("departments") {
+        if users.is_empty() && tool.departments.is_empty() {
             return Err(ApiError::Conflict("a tool with no departments and no staff is authorized for everyone; keep at least one person".into()));
         }
-        let before = tool.clone();
-        let obj = tool.as_object_mut().ok_or_else(|| ApiError::internal(anyhow::anyhow!("tool `{id}` is not an object")))?;
-        if users.is_empty() {
-            obj.remove("users");
-        } else {
-            obj.insert("users".into(), json!(users));
-        }
-        Ok((format!("authorized_tools/{id}"), Some(before), Some(tool.clone())))
+        let before = lifecycle::to_json(tool);
+        tool.users = users.clone();
+        Ok(lifecycle::Change { target: format!("authorized_tools/{id}"), before: Some(before), after: Some(lifecycle::to_json(tool)) })
     })
     .await?;
-    let tool = doc.get("authorized_tools").and_then(Value::as_array).and_then(|t| t.iter().find(|t| t.get("id").and_then(Value::as_str) == Some(id.as_str()))).cloned();
-    Ok(HttpResponse::Ok().json(tool.unwrap_or(Value::Null)))
+    Ok(HttpResponse::Ok().json(doc.authorized_tools.iter().find(|t| t.id == *id)))
 }

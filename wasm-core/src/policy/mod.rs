@@ -9,6 +9,7 @@ pub mod raw;
 
 mod error;
 mod names;
+mod sections;
 mod tenant;
 mod validate;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use error::{PolicyError, Problem, ProblemKind};
 pub use names::{Category, ContentAction, SiteAction};
+pub use sections::Section;
 pub(crate) use names::{is_domain_name, path_unit};
 pub use tenant::{TenantHeader, Vendor};
 
