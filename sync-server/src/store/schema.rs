@@ -39,17 +39,16 @@ pub fn render(text: &str, dialect: Dialect) -> String {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let (Some(bar), Some(end)) = (after.find('|'), after.find("}}")) else {
+        let pair = match (after.find('|'), after.find("}}")) {
+            (Some(bar), Some(end)) if bar < end => Some((bar, end)),
+            _ => None,
+        };
+        let Some((bar, end)) = pair else {
             // Not a pair: kept as written (no migration has one; the test below checks).
-            out.push_str(&rest[start..start + 2]);
+            out.push_str("{{");
             rest = after;
             continue;
         };
-        if bar > end {
-            out.push_str(&rest[start..start + 2]);
-            rest = after;
-            continue;
-        }
         out.push_str(match dialect {
             Dialect::Sqlite => &after[..bar],
             Dialect::Postgres => &after[bar + 1..end],
