@@ -14,7 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{Detector, Severity};
-use crate::policy::{Category, ContentAction, SiteAction};
+use crate::policy::{Category, ContentAction, SiteAction, Vendor};
 
 macro_rules! kinds {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $label:literal, $incident:literal; )*) => {
@@ -218,6 +218,25 @@ pub struct DetectorTerm {
     pub placeholder: &'static str,
 }
 
+/// A vendor whose tenant restrictions a tool may set, for the console.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VendorTerm {
+    /// The field of `tenant_restrictions`.
+    pub field: &'static str,
+    /// The vendor's product, as staff know it.
+    pub product: &'static str,
+    /// What the field holds.
+    pub label: &'static str,
+    /// Where IT finds the value.
+    pub hint: &'static str,
+    /// The request header it becomes.
+    pub header: &'static str,
+    /// The hosts the header is sent to (each with its subdomains).
+    pub hosts: &'static [&'static str],
+    /// Whether the field is a list (else one value).
+    pub list: bool,
+}
+
 /// Everything a policy or a report can say, from the types that decide it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Vocabulary {
@@ -235,6 +254,8 @@ pub struct Vocabulary {
     pub severities: &'static [Severity],
     /// The longest justification a warn page sends, in characters ([`MAX_JUSTIFICATION`]).
     pub max_justification: usize,
+    /// The vendors of a tool's tenant restrictions.
+    pub tenant_vendors: Vec<VendorTerm>,
 }
 
 impl Vocabulary {
@@ -248,6 +269,10 @@ impl Vocabulary {
             content_actions: ContentAction::ALL.iter().rev().map(|a| a.as_str()).collect(),
             severities: Severity::ALL,
             max_justification: MAX_JUSTIFICATION,
+            tenant_vendors: Vendor::ALL
+                .iter()
+                .map(|&v| VendorTerm { field: v.field(), product: v.product(), label: v.label(), hint: v.hint(), header: v.header(), hosts: v.domains(), list: v.limit() > 1 })
+                .collect(),
         }
     }
 }
@@ -288,6 +313,26 @@ mod tests {
         assert_eq!((ok.kind, ok.count), (EventKind::ReportsDropped, Some(3)));
         let e = serde_json::from_str::<ReportEvent>(r#"{"id":"x","kind":"paste_blocked","time":"t","text":"SSN 123-45-6789"}"#).expect_err("text refused");
         assert!(e.to_string().contains("unknown field `text`"), "{e}");
+    }
+
+    #[test]
+    fn the_tenant_vendors_are_the_fields_of_tenant_restrictions() {
+        let all = crate::policy::raw::RawTenantRestrictions {
+            openai_workspace_ids: Some(vec![]),
+            anthropic_org_ids: Some(vec![]),
+            google_workspace_domains: Some(vec![]),
+            microsoft_tenant_policy: Some(String::new()),
+        };
+        let written = serde_json::to_value(all).expect("serialises");
+        let vendors = Vocabulary::get().tenant_vendors;
+        let fields: Vec<&str> = vendors.iter().map(|v| v.field).collect();
+        let keys: Vec<&str> = written.as_object().expect("an object").keys().map(String::as_str).collect();
+        assert_eq!(fields.len(), keys.len());
+        assert!(fields.iter().all(|f| keys.contains(f)), "{fields:?} {keys:?}");
+        // A list field takes several values; the one text field is Microsoft's.
+        for v in &vendors {
+            assert_eq!(v.list, written[v.field].is_array(), "{}", v.field);
+        }
     }
 
     #[test]

@@ -9,4 +9,5 @@ export const VOCABULARY: Readonly<{
   content_actions: string[];
   severities: string[];
   max_justification: number;
+  tenant_vendors: { field: string; product: string; label: string; hint: string; header: string; hosts: string[]; list: boolean }[];
 }>;

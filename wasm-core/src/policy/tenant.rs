@@ -78,6 +78,36 @@ impl Vendor {
         }
     }
 
+    /// The vendor's product, as staff know it.
+    pub fn product(self) -> &'static str {
+        match self {
+            Vendor::OpenAi => "ChatGPT",
+            Vendor::Anthropic => "Claude",
+            Vendor::Google => "Google",
+            Vendor::Microsoft => "Microsoft",
+        }
+    }
+
+    /// What the field holds, for the form that edits it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Vendor::OpenAi => "ChatGPT workspace ids",
+            Vendor::Anthropic => "Anthropic organization ids",
+            Vendor::Google => "Google Workspace domains",
+            Vendor::Microsoft => "Entra tenant restrictions (tenantId:policyGuid)",
+        }
+    }
+
+    /// Where IT finds the value.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Vendor::OpenAi => "UUIDs from ChatGPT Enterprise → Settings",
+            Vendor::Anthropic => "UUIDs from Claude → Settings → Organization",
+            Vendor::Google => "e.g. redondo.org",
+            Vendor::Microsoft => "the tenant id and policy id from Entra admin center → External Identities → Cross-tenant access settings → Tenant restrictions",
+        }
+    }
+
     /// How many values one header carries.
     pub fn limit(self) -> usize {
         match self {

@@ -1,7 +1,8 @@
 /**
  * The policy's sections as the editor shows them: for each, its fields (the form) and its
  * columns (the table), and the form that edits one item. The closed lists (categories,
- * actions, severities) are lifeguard-core's (vocabulary.js).
+ * actions, severities, the vendors of tenant restrictions) are lifeguard-core's
+ * (vocabulary.js).
  * @module
  */
 import { api } from '../api.js';
@@ -47,17 +48,17 @@ const STARTS = /** @type {FieldDef} */ ({ name: 'starts_at', label: 'Starts', ty
  * vendor then signs in only the City's workspace on its hosts.
  * @type {FieldDef[]}
  */
-const TENANT = [
-  { name: 'tenant_restrictions.openai_workspace_ids', label: 'City workspace only: ChatGPT workspace ids', type: 'list', hint: 'UUIDs from ChatGPT Enterprise → Settings; sets ChatGPT-Allowed-Workspace-Id on chatgpt.com' },
-  { name: 'tenant_restrictions.anthropic_org_ids', label: 'City workspace only: Anthropic organization ids', type: 'list', hint: 'UUIDs from Claude → Settings → Organization; sets anthropic-allowed-org-ids on claude.ai' },
-  { name: 'tenant_restrictions.google_workspace_domains', label: 'City workspace only: Google Workspace domains', type: 'list', hint: 'e.g. redondo.org; sets X-GoogApps-Allowed-Domains on google.com' },
-  { name: 'tenant_restrictions.microsoft_tenant_policy', label: 'City workspace only: Entra tenant restrictions (tenantId:policyGuid)', type: 'text', hint: 'Sets sec-Restrict-Tenant-Access-Policy on Microsoft sign-in' },
-];
+const TENANT = VOCABULARY.tenant_vendors.map((v) => /** @type {FieldDef} */ ({
+  name: `tenant_restrictions.${v.field}`,
+  label: `City workspace only: ${v.label}`,
+  type: v.list ? 'list' : 'text',
+  hint: `${v.hint}; sets ${v.header} on ${v.hosts[0]}`,
+}));
 
 /** Which vendors a tool's tenant restrictions name, for tables and diffs. @param {any} i */
 export const tenants = (i) => {
   const t = i?.tenant_restrictions ?? {};
-  const vendors = [t.openai_workspace_ids && 'ChatGPT', t.anthropic_org_ids && 'Claude', t.google_workspace_domains && 'Google', t.microsoft_tenant_policy && 'Microsoft'].filter(Boolean);
+  const vendors = VOCABULARY.tenant_vendors.filter((v) => t[v.field]).map((v) => v.product);
   return vendors.length ? `City workspace only (${vendors.join(', ')})` : '';
 };
 
